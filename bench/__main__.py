@@ -1,0 +1,92 @@
+"""`make bench [ONLY=name]`: every benchmark, JSON lines on stdout. Not tests.
+
+Sizes and databases come from the environment so a quick run is possible:
+  SHANGJI_BENCH_SIZES=100000,1000000   customers (and as many opportunities) per benchmark database
+  SHANGJI_BENCH_DBS=sqlite,postgres     databases (postgres only when reachable)
+Benchmark databases are seeded once and kept under var/bench/ (and shangji_bench_* on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+
+from bench.common import (
+    ROOT,
+    database_env,
+    emit,
+    ensure_postgres_database,
+    postgres_available,
+    prepared_database,
+)
+
+
+def bench_match_quality() -> None:
+    subprocess.run([sys.executable, "-m", "bench.match_quality"], check=True, cwd=ROOT)
+
+
+def bench_seed(sizes: list[int], dbs: list[str]) -> None:
+    size = max(sizes)
+    for db in dbs:
+        env = database_env(db, size, 0)
+        env["SHANGJI_DATA_DIR"] += "-seedrun"
+        os.makedirs(env["SHANGJI_DATA_DIR"], exist_ok=True)
+        if db == "postgres":
+            env["SHANGJI_DATABASE_URL"] += "_seedrun"
+            _drop_postgres(env["SHANGJI_DATABASE_URL"])
+            ensure_postgres_database(env["SHANGJI_DATABASE_URL"])
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                path = os.path.join(env["SHANGJI_DATA_DIR"], "shangji.sqlite3" + suffix)
+                if os.path.exists(path):
+                    os.remove(path)
+        subprocess.run([sys.executable, "-m", "shangji.cli", "migrate", "--noinput", "-v0"], env=env, check=True,
+                       cwd=ROOT)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "shangji.cli", "seed", "--customers", str(size), "--opportunities", "0",
+                        "--quiet"], env=env, check=True, cwd=ROOT)
+        minutes = (time.perf_counter() - started) / 60
+        peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+        emit(bench="customers.seed", db=db, rows=size, metric="minutes", value=round(minutes, 2),
+             peak_rss_mb=round(peak_mb, 1))
+
+
+def _drop_postgres(url: str) -> None:
+    import psycopg
+
+    base, _, dbname = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def bench_latency(sizes: list[int], dbs: list[str]) -> None:
+    for db in dbs:
+        for size in sizes:
+            env = prepared_database(db, size, size)
+            subprocess.run([sys.executable, "-m", "bench.api_latency", "--db", db], env=env, check=True, cwd=ROOT)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", default="", help="customers.match_quality | customers.seed | latency")
+    args = parser.parse_args()
+    sizes = [int(s) for s in os.environ.get("SHANGJI_BENCH_SIZES", "100000,1000000").split(",")]
+    dbs = [d for d in os.environ.get("SHANGJI_BENCH_DBS", "sqlite,postgres").split(",")
+           if d != "postgres" or postgres_available()]
+    benches = {
+        "customers.match_quality": bench_match_quality,
+        "customers.seed": lambda: bench_seed(sizes, dbs),
+        "latency": lambda: bench_latency(sizes, dbs),
+    }
+    for name, run in benches.items():
+        if not args.only or args.only == name or name.startswith(args.only):
+            run()
+
+
+if __name__ == "__main__":
+    main()

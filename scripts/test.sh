@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole suite on SQLite, then on PostgreSQL when SHANGJI_TEST_DATABASE_URL is set or the local
+# server (127.0.0.1:5432, user postgres) answers. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export SHANGJI_TESTING=true
+export SHANGJI_DATA_DIR="${SHANGJI_TEST_DATA_DIR:-$(mktemp -d)}"
+unset SHANGJI_DATABASE_URL SHANGJI_REDIS_URL
+
+$BIN/ruff check --quiet .
+$BIN/shangji makemigrations --check --dry-run -v0 || { echo "Models changed without a migration: run 'shangji makemigrations'."; exit 1; }
+
+echo "== tests on SQLite"
+$BIN/python -m pytest -q "$@"
+
+pg_url="${SHANGJI_TEST_DATABASE_URL:-}"
+if [ -z "$pg_url" ] && $BIN/python - <<'PY' 2>/dev/null
+import psycopg
+psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", connect_timeout=3).close()
+PY
+then
+  pg_url="postgres://postgres@127.0.0.1:5432/shangji"
+fi
+if [ -n "$pg_url" ]; then
+  echo "== tests on PostgreSQL ($pg_url)"
+  SHANGJI_DATABASE_URL="$pg_url" SHANGJI_TEST_REDIS_URL="${SHANGJI_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}" \
+    $BIN/python -m pytest -q "$@"
+else
+  echo "== PostgreSQL not reachable: skipped the PostgreSQL run"
+fi

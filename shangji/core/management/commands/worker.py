@@ -1,0 +1,14 @@
+"""`shangji worker`: the Huey consumer (background tasks and the periodic scheduler)."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run background workers and the periodic scheduler (Huey)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-periodic", action="store_true", help="Workers only; run one scheduler per site.")
+
+    def handle(self, *args, **options):
+        call_command("run_huey", no_periodic=options["no_periodic"])

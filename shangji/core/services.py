@@ -1,0 +1,51 @@
+"""Writes of infrastructure rows: audit entries, outbox events, setting overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from shangji.core.models import AuditEntry, Event, SettingValue
+from shangji.core.registry import REGISTRY, forget_cached_overrides
+
+
+def audit_record(*, entity: str, entity_id: int, action: str, actor, changes: dict[str, tuple[Any, Any]] | None = None,
+                 note: str = "") -> None:
+    """O3: write one AuditEntry per changed field (or one for the action when there are no fields)."""
+    now = timezone.now()
+    actor_id = getattr(actor, "pk", None)
+    rows = [
+        AuditEntry(entity=entity, entity_id=entity_id, action=action, field=field, old_value=_text(old),
+                   new_value=_text(new), actor_id=actor_id, at=now, note=note)
+        for field, (old, new) in (changes or {}).items()
+    ] or [AuditEntry(entity=entity, entity_id=entity_id, action=action, actor_id=actor_id, at=now, note=note)]
+    AuditEntry.objects.bulk_create(rows)
+
+
+def event_emit(*, name: str, entity: str, entity_id: int, actor, payload: dict | None = None) -> Event:
+    """Outbox: persist the event in the caller's transaction; the worker delivers it later."""
+    return Event.objects.create(
+        name=name, entity=entity, entity_id=entity_id, actor_id=getattr(actor, "pk", None),
+        payload=payload or {}, created_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def setting_update(*, key: str, raw_value: Any, actor) -> Any:
+    """Validate and store an override; raises ValueError with a Chinese message on bad input."""
+    definition = REGISTRY[key]
+    value = definition.parse(raw_value)
+    previous = SettingValue.objects.filter(key=key).values_list("value", flat=True).first()
+    SettingValue.objects.update_or_create(key=key, defaults={"value": definition.to_json(value), "updated_by": actor})
+    audit_record(entity="setting", entity_id=0, action="setting_changed", actor=actor,
+                 changes={key: (previous if previous is not None else definition.default, value)})
+    transaction.on_commit(forget_cached_overrides)
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "pk", value)) if hasattr(value, "pk") else str(value)

@@ -1,0 +1,36 @@
+"""One FilterSet for the customer list page and `GET /api/customers/?…`."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from shangji.customers.choices import Grade
+from shangji.customers.models import Customer, Industry
+from shangji.customers.selectors import customer_search_q
+from shangji.org.choices import UnitKind
+from shangji.org.models import OrgUnit
+from shangji.web.forms import style_fields
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search")
+    grade = django_filters.ChoiceFilter(label=_("等级"), choices=Grade.choices)
+    industry = django_filters.ModelChoiceFilter(label=_("行业"), queryset=Industry.objects.all())
+    region = django_filters.ModelChoiceFilter(label=_("大区"), field_name="city__parent",
+                                              queryset=OrgUnit.objects.filter(kind=UnitKind.REGION))
+    city = django_filters.ModelChoiceFilter(label=_("地市"), queryset=OrgUnit.objects.filter(kind=UnitKind.CITY))
+    owner = django_filters.NumberFilter(label=_("负责人ID"), field_name="owner_id")
+    mine = django_filters.BooleanFilter(label=_("只看我的"), method="only_mine")
+
+    class Meta:
+        model = Customer
+        fields = ["q", "grade", "industry", "region", "city", "owner", "mine"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self.form, small=True)
+
+    def search(self, queryset, name, value):
+        return queryset.filter(customer_search_q(value))
+
+    def only_mine(self, queryset, name, value):
+        return queryset.filter(owner=self.request.user) if value and self.request else queryset

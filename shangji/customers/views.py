@@ -1,0 +1,177 @@
+"""Customer pages: list, detail, search-before-create, edit, contacts, interactions, merge."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from shangji.core.models import AuditEntry
+from shangji.core.visibility import can_change
+from shangji.customers import selectors, services
+from shangji.customers.filtersets import CustomerFilterSet
+from shangji.customers.forms import ContactForm, CustomerForm, InteractionForm, MergeForm
+from shangji.pipeline.selectors import opportunity_list
+
+PAGE_SIZE = 25
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def customer_list_page(request):
+    filterset = CustomerFilterSet(request.GET, queryset=selectors.customer_list(user=request.user), request=request)
+    page = Paginator(filterset.qs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "customers/list.html", {"filter": filterset, "page": page})
+
+
+@login_required
+def customer_detail(request, pk: int):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    context = {
+        "customer": customer,
+        "contacts": customer.contacts.all(),
+        "interactions": customer.interactions.select_related("contact", "created_by")[:30],
+        "opportunities": opportunity_list(user=request.user).filter(customer=customer).order_by("-updated_at"),
+        "collaborators": customer.shares.select_related("user"),
+        "audit": AuditEntry.objects.filter(entity="customer", entity_id=customer.pk).select_related("actor")[:20],
+        "can_change": can_change(request.user, customer.owner_id),
+        "contact_form": ContactForm(),
+        "interaction_form": InteractionForm(),
+        "merge_form": MergeForm(),
+        "can_merge": request.user.is_manager or request.user.can_edit_everything,
+    }
+    return render(request, "customers/detail.html", context)
+
+
+def _fields(data: dict) -> services.CustomerFields:
+    return services.CustomerFields(
+        name=data["name"], credit_code=data["credit_code"], phone=data["phone"], email=data["email"],
+        industry_id=data["industry"].pk if data["industry"] else None, scale=data["scale"], grade=data["grade"],
+        city_id=data["city"].pk if data["city"] else None, address=data["address"],
+    )
+
+
+@login_required
+def customer_create(request):
+    form = CustomerForm(request.POST or None)
+    candidates = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_create(actor=request.user, fields=_fields(form.cleaned_data),
+                                                duplicate_override_reason=form.cleaned_data["duplicate_override_reason"])
+        except services.DuplicateSuspected as error:
+            candidates = error.candidates
+            _form_errors(form, error)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, f"已创建客户“{customer.name}”（{customer.code}）。")
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/form.html", {"form": form, "candidates": candidates, "creating": True,
+                                                   "strong": selectors.strong_match_threshold()})
+
+
+@login_required
+def customer_edit(request, pk: int):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    if not can_change(request.user, customer.owner_id):
+        raise PermissionDenied
+    initial = {key: getattr(customer, key) for key in ("name", "phone", "email", "scale", "grade", "address")}
+    initial |= {"credit_code": customer.credit_code or "", "industry": customer.industry_id, "city": customer.city_id}
+    form = CustomerForm(request.POST or None, initial=initial)
+    candidates = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_update(customer=customer, actor=request.user, fields=_fields(form.cleaned_data),
+                                     duplicate_override_reason=form.cleaned_data["duplicate_override_reason"])
+        except services.DuplicateSuspected as error:
+            candidates = error.candidates
+            _form_errors(form, error)
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/form.html", {"form": form, "customer": customer, "candidates": candidates,
+                                                   "strong": selectors.strong_match_threshold()})
+
+
+@login_required
+def customer_match_partial(request):
+    """htmx: the duplicate warning shown while the user types on the create page (C1)."""
+    candidates = selectors.customer_match(
+        user=request.user, name=request.GET.get("name", "")[:200], credit_code=request.GET.get("credit_code", "")[:40],
+        phone=request.GET.get("phone", "")[:40], email=request.GET.get("email", "")[:120])
+    exclude = request.GET.get("exclude")
+    if exclude and exclude.isdigit():
+        candidates = [c for c in candidates if c.id != int(exclude)]
+    return render(request, "customers/_match.html", {"candidates": candidates,
+                                                     "strong": selectors.strong_match_threshold()})
+
+
+def _changeable_customer(request, pk: int):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    if not can_change(request.user, customer.owner_id):
+        raise PermissionDenied
+    return customer
+
+
+@login_required
+@require_POST
+def contact_add(request, pk: int):
+    customer = _changeable_customer(request, pk)
+    form = ContactForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contact_create(customer=customer, actor=request.user,
+                                    fields=services.ContactFields(**form.cleaned_data))
+            messages.success(request, "已添加联系人。")
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@login_required
+@require_POST
+def interaction_add(request, pk: int):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    form = InteractionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.interaction_record(customer=customer, actor=request.user, **form.cleaned_data)
+            messages.success(request, "已记录互动。")
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+    else:
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@login_required
+@require_POST
+def customer_merge(request, pk: int):
+    survivor = selectors.customer_get(user=request.user, pk=pk)
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写被合并客户和合并理由。")
+        return redirect("customers:detail", pk=pk)
+    duplicate = get_object_or_404(selectors.customer_list(user=request.user), pk=form.cleaned_data["duplicate"])
+    try:
+        services.customer_merge(survivor=survivor, duplicate=duplicate, actor=request.user,
+                                reason=form.cleaned_data["reason"])
+        messages.success(request, f"已将“{duplicate.name}”合并到本客户。")
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    return redirect("customers:detail", pk=pk)

@@ -1,0 +1,47 @@
+"""One FilterSet for the opportunity list page, the kanban and `GET /api/opportunities/?…`."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from shangji.org.choices import UnitKind
+from shangji.org.models import OrgUnit
+from shangji.pipeline.models import Opportunity, Stage
+from shangji.pipeline.selectors import stuck_before
+from shangji.web.forms import style_fields
+
+
+class OpportunityFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search")
+    stage = django_filters.ModelChoiceFilter(label=_("阶段"), queryset=Stage.objects.all())
+    region = django_filters.ModelChoiceFilter(label=_("大区"), queryset=OrgUnit.objects.filter(kind=UnitKind.REGION))
+    owner = django_filters.NumberFilter(label=_("负责人ID"), field_name="owner_id")
+    customer = django_filters.NumberFilter(label=_("客户ID"), field_name="customer_id")
+    amount_min = django_filters.NumberFilter(label=_("最低金额"), field_name="amount", lookup_expr="gte")
+    amount_max = django_filters.NumberFilter(label=_("最高金额"), field_name="amount", lookup_expr="lte")
+    close_from = django_filters.DateFilter(label=_("预计成交起"), field_name="expected_close_date", lookup_expr="gte")
+    close_to = django_filters.DateFilter(label=_("预计成交止"), field_name="expected_close_date", lookup_expr="lte")
+    is_open = django_filters.BooleanFilter(label=_("未关闭"), field_name="closed_at", lookup_expr="isnull")
+    stuck = django_filters.BooleanFilter(label=_("停滞"), method="only_stuck")
+    mine = django_filters.BooleanFilter(label=_("只看我的"), method="only_mine")
+
+    class Meta:
+        model = Opportunity
+        fields = ["q", "stage", "region", "owner", "customer", "amount_min", "amount_max", "close_from",
+                  "close_to", "is_open", "stuck", "mine"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self.form, small=True)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(name__icontains=value) if value else queryset
+
+    def only_stuck(self, queryset, name, value):
+        if value is None:
+            return queryset
+        stuck = {"closed_at__isnull": True, "stage_entered_at__lt": stuck_before()}
+        return queryset.filter(**stuck) if value else queryset.exclude(**stuck)
+
+    def only_mine(self, queryset, name, value):
+        return queryset.filter(owner=self.request.user) if value and self.request else queryset

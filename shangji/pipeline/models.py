@@ -1,0 +1,188 @@
+"""P1/P4: stages as data, opportunities with product lines, and the stage history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from shangji.core.visibility import Scope, VisibleQuerySet
+
+
+class Stage(models.Model):
+    """A pipeline stage (DESIGN rule 7: data, not code). Won/lost stages close the deal."""
+
+    name = models.CharField(_("阶段名称"), max_length=30, unique=True)
+    name_en = models.CharField(_("英文名称"), max_length=40, blank=True)
+    sequence = models.PositiveIntegerField(_("顺序"))
+    probability = models.PositiveSmallIntegerField(_("默认赢率%"), default=0)
+    is_won = models.BooleanField(_("赢单阶段"), default=False)
+    is_lost = models.BooleanField(_("输单阶段"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["sequence", "id"]
+        constraints = [models.CheckConstraint(condition=~(Q(is_won=True) & Q(is_lost=True)), name="stage_not_won_and_lost")]
+        verbose_name = _("阶段")
+        verbose_name_plural = _("阶段")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.is_won or self.is_lost
+
+
+class LostReason(models.Model):
+    name = models.CharField(_("输单原因"), max_length=60, unique=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("输单原因")
+        verbose_name_plural = _("输单原因")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    sku = models.CharField(_("SKU"), max_length=40, unique=True)
+    name = models.CharField(_("产品名称"), max_length=100)
+    product_line = models.CharField(_("产品线"), max_length=40, blank=True)
+    list_price = models.DecimalField(_("标准价"), max_digits=14, decimal_places=2)
+    is_active = models.BooleanField(_("在售"), default=True)
+
+    class Meta:
+        ordering = ["product_line", "sku"]
+        verbose_name = _("产品")
+        verbose_name_plural = _("产品")
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+class OpportunityQuerySet(VisibleQuerySet):
+    pass
+
+
+class Opportunity(models.Model):
+    """A deal with one customer, moving through stages. `version` guards against lost updates."""
+
+    name = models.CharField(_("商机名称"), max_length=120)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="opportunities",
+                                 verbose_name=_("客户"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_opportunities",
+                              verbose_name=_("负责人"))
+    region = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("大区"))
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="opportunities", verbose_name=_("阶段"))
+    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("币种"), max_length=3, default="CNY")
+    expected_close_date = models.DateField(_("预计成交日期"), null=True, blank=True)
+    lost_reason = models.ForeignKey(LostReason, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    verbose_name=_("输单原因"))
+    lost_note = models.CharField(_("输单说明"), max_length=500, blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    stage_entered_at = models.DateTimeField(_("进入当前阶段时间"))
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    collaborators = models.ManyToManyField(settings.AUTH_USER_MODEL, through="OpportunityShare", blank=True,
+                                           related_name="shared_opportunities", verbose_name=_("协作人"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"))
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    objects = OpportunityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative")]
+        indexes = [
+            models.Index(fields=["stage", "region", "-updated_at"], name="opp_stage_region_idx"),
+            models.Index(fields=["owner", "stage"], name="opp_owner_stage_idx"),
+            models.Index(fields=["-updated_at", "-id"], name="opp_updated_idx"),
+        ]
+        verbose_name = _("商机")
+        verbose_name_plural = _("商机")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def visibility_q(cls, scope: Scope) -> Q:
+        # Collaborators on the deal, and the account team of its customer, see it too (O2).
+        from shangji.customers.models import CustomerShare
+
+        on_deal = OpportunityShare.objects.filter(opportunity=OuterRef("pk"), user_id=scope.user_id)
+        on_account = CustomerShare.objects.filter(customer=OuterRef("customer_id"), user_id=scope.user_id)
+        return Q(owner_id__in=scope.owner_ids) | Q(Exists(on_deal)) | Q(Exists(on_account))
+
+
+class OpportunityShare(models.Model):
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="shares",
+                                    verbose_name=_("商机"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="opportunity_shares",
+                             verbose_name=_("协作人"))
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["opportunity", "user"], name="opportunityshare_unique")]
+        verbose_name = _("商机协作人")
+        verbose_name_plural = _("商机协作人")
+
+    def __str__(self) -> str:
+        return f"{self.opportunity} ↔ {self.user}"
+
+
+class OpportunityLine(models.Model):
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="lines",
+                                    verbose_name=_("商机"))
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("产品"))
+    quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(_("单价"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="oppline_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="oppline_price_not_negative"),
+        ]
+        verbose_name = _("产品明细")
+        verbose_name_plural = _("产品明细")
+
+    def __str__(self) -> str:
+        return f"{self.product} × {self.quantity}"
+
+    @property
+    def subtotal(self):
+        return self.quantity * self.unit_price
+
+
+class StageChange(models.Model):
+    """P4: one transition. Regressions and skips are stored so reports can count them directly."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="stage_changes",
+                                    verbose_name=_("商机"))
+    from_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("原阶段"))
+    to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+", verbose_name=_("新阶段"))
+    changed_at = models.DateTimeField(_("变更时间"), db_index=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("操作人"))
+    seconds_in_from_stage = models.BigIntegerField(_("原阶段停留秒数"), null=True, blank=True)
+    is_regression = models.BooleanField(_("回退"), default=False)
+    is_skip = models.BooleanField(_("跳阶段"), default=False)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["opportunity", "changed_at"], name="stagechange_opp_idx")]
+        verbose_name = _("阶段变更")
+        verbose_name_plural = _("阶段变更")
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '—'} → {self.to_stage}"

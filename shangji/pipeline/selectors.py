@@ -1,0 +1,97 @@
+"""Reads for the pipeline; every query starts from `visible_to(user)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from shangji.core.registry import setting
+from shangji.pipeline.models import LostReason, Opportunity, Stage, StageChange
+
+
+def stage_list() -> QuerySet[Stage]:
+    """Stages are configuration, readable by every signed-in user."""
+    return Stage.objects.filter(is_active=True)
+
+
+def lost_reason_list() -> QuerySet[LostReason]:
+    return LostReason.objects.filter(is_active=True)
+
+
+def opportunity_list(*, user) -> QuerySet[Opportunity]:
+    return Opportunity.objects.visible_to(user).select_related("customer", "owner", "stage", "region")
+
+
+def opportunity_get(*, user, pk: int) -> Opportunity:
+    return get_object_or_404(
+        Opportunity.objects.visible_to(user).select_related("customer", "owner", "stage", "region", "lost_reason"),
+        pk=pk,
+    )
+
+
+def stage_history(*, opportunity: Opportunity) -> QuerySet[StageChange]:
+    """The caller already holds a visible opportunity (from opportunity_get)."""
+    return opportunity.stage_changes.select_related("from_stage", "to_stage", "changed_by")
+
+
+def stuck_before() -> datetime:
+    """Open deals that entered their stage before this moment count as stuck (P4)."""
+    return timezone.now() - timedelta(days=setting("pipeline.stuck_days"))
+
+
+@dataclass
+class KanbanColumn:
+    stage: Stage
+    count: int
+    total: Decimal
+    cards: list[Opportunity]
+
+
+def kanban_columns(*, user, queryset: QuerySet[Opportunity]) -> list[KanbanColumn]:
+    """P4 kanban: per active stage, the count and amount sum of all matching deals plus the newest cards.
+
+    `queryset` is an already filtered `opportunity_list(user=user)`; sums cover all of it.
+    """
+    totals = {row["stage_id"]: row for row in queryset.order_by().values("stage_id")
+              .annotate(n=Count("pk"), total=Sum("amount"))}
+    per_column = setting("pipeline.kanban_cards_per_column")
+    columns = []
+    for stage in stage_list():
+        row = totals.get(stage.pk, {})
+        cards = list(queryset.filter(stage=stage).order_by("-updated_at", "-id")[:per_column]) if row else []
+        columns.append(KanbanColumn(stage=stage, count=row.get("n", 0), total=row.get("total") or Decimal("0"),
+                                    cards=cards))
+    return columns
+
+
+def stage_changes_visible(*, user) -> QuerySet[StageChange]:
+    """P4 queries (regressions, skips) over the deals the user may see."""
+    return StageChange.objects.filter(opportunity__in=Opportunity.objects.visible_to(user).values("pk")).select_related(
+        "opportunity", "from_stage", "to_stage", "changed_by")
+
+
+def regressions(*, user, since: datetime | None = None, from_stage: Stage | None = None,
+                to_stage: Stage | None = None) -> QuerySet[StageChange]:
+    changes = stage_changes_visible(user=user).filter(is_regression=True)
+    if since is not None:
+        changes = changes.filter(changed_at__gte=since)
+    if from_stage is not None:
+        changes = changes.filter(from_stage=from_stage)
+    if to_stage is not None:
+        changes = changes.filter(to_stage=to_stage)
+    return changes
+
+
+def skip_rate(*, user, since: datetime | None = None) -> float:
+    """Share of forward moves that skipped at least one stage (P4 target < 5 %)."""
+    changes = stage_changes_visible(user=user).filter(from_stage__isnull=False, is_regression=False,
+                                                      to_stage__is_lost=False)
+    if since is not None:
+        changes = changes.filter(changed_at__gte=since)
+    counts = changes.aggregate(total=Count("pk"), skips=Count("pk", filter=Q(is_skip=True)))
+    return counts["skips"] / counts["total"] if counts["total"] else 0.0

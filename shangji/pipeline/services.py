@@ -1,0 +1,202 @@
+"""Writes for the pipeline (P1/P4). Stage moves lock the row and write a StageChange in the same
+transaction; a stale `version` from the client is refused instead of silently overwritten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from shangji.core.registry import setting
+from shangji.core.services import audit_record, event_emit
+from shangji.core.text import clean_text
+from shangji.pipeline.models import LostReason, Opportunity, OpportunityLine, Product, Stage, StageChange
+
+
+class StaleVersion(Exception):
+    """The record changed since the client read it (no lost update)."""
+
+    def __init__(self, current: int):
+        self.current = current
+        super().__init__(f"商机已被他人修改（当前版本 {current}），请刷新后重试。")
+
+
+@dataclass(frozen=True)
+class LineInput:
+    product_id: int
+    quantity: Decimal
+    unit_price: Decimal | None = None
+
+
+def _amount(raw, field: str = "amount") -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError({field: ["金额必须是数字。"]}) from None
+    if not value.is_finite():
+        raise ValidationError({field: ["金额必须是数字。"]})
+    if value < 0:
+        raise ValidationError({field: ["金额不能为负数。"]})
+    if value > setting("pipeline.max_amount"):
+        raise ValidationError({field: [f"金额超过上限 {setting('pipeline.max_amount'):,}。"]})
+    return value.quantize(Decimal("0.01"))
+
+
+def _lines(lines: list[LineInput]) -> list[OpportunityLine]:
+    products = Product.objects.in_bulk([line.product_id for line in lines])
+    built = []
+    for index, line in enumerate(lines, start=1):
+        product = products.get(line.product_id)
+        if product is None or not product.is_active:
+            raise ValidationError({"lines": [f"第 {index} 行：产品不存在或已停售。"]})
+        quantity = _amount(line.quantity, "lines")
+        if quantity <= 0:
+            raise ValidationError({"lines": [f"第 {index} 行：数量必须大于 0。"]})
+        price = product.list_price if line.unit_price is None else _amount(line.unit_price, "lines")
+        built.append(OpportunityLine(product=product, quantity=quantity, unit_price=price))
+    return built
+
+
+def _region_of(customer):
+    city = customer.city
+    return city.parent if city is not None and city.parent and city.parent.kind == "region" else None
+
+
+@transaction.atomic
+def opportunity_create(*, actor, customer, name: str, amount=None, stage: Stage | None = None, owner=None,
+                       expected_close_date: date | None = None, description: str = "",
+                       lines: list[LineInput] | None = None) -> Opportunity:
+    name = clean_text(name)
+    if not name:
+        raise ValidationError({"name": ["请填写商机名称。"]})
+    if customer.is_merged:
+        raise ValidationError({"customer": ["该客户已被合并，请选择保留的客户。"]})
+    stage = stage or Stage.objects.filter(is_active=True, is_won=False, is_lost=False).first()
+    if stage is None or not stage.is_active:
+        raise ValidationError({"stage": ["阶段不存在或已停用。"]})
+    built_lines = _lines(lines or [])
+    if built_lines:
+        amount = sum((line.subtotal for line in built_lines), Decimal("0"))
+    now = timezone.now()
+    opportunity = Opportunity(
+        name=name[:120], customer=customer, owner=owner or actor, region=_region_of(customer), stage=stage,
+        amount=_amount(amount if amount is not None else 0), expected_close_date=expected_close_date,
+        description=clean_text(description)[:5000], stage_entered_at=now,
+        closed_at=now if stage.is_closed else None, created_by=actor, created_at=now, updated_at=now,
+    )
+    opportunity.save()
+    for line in built_lines:
+        line.opportunity = opportunity
+    OpportunityLine.objects.bulk_create(built_lines)
+    StageChange.objects.create(opportunity=opportunity, from_stage=None, to_stage=stage, changed_at=now,
+                               changed_by=actor)
+    audit_record(entity="opportunity", entity_id=opportunity.pk, action="created", actor=actor,
+                 changes={"owner_id": (None, opportunity.owner_id), "stage": (None, stage.name),
+                          "amount": (None, opportunity.amount)})
+    event_emit(name="opportunity.created", entity="opportunity", entity_id=opportunity.pk, actor=actor,
+               payload={"stage": stage.pk, "amount": str(opportunity.amount)})
+    return opportunity
+
+
+def _lock(opportunity: Opportunity, version: int | None) -> Opportunity:
+    locked = Opportunity.objects.select_for_update().select_related("stage").get(pk=opportunity.pk)
+    if version is not None and int(version) != locked.version:
+        raise StaleVersion(locked.version)
+    return locked
+
+
+def _classify(from_stage: Stage, to_stage: Stage) -> tuple[bool, bool]:
+    """(is_regression, is_skip). Lost is reachable from anywhere, so moving to it is neither."""
+    if to_stage.is_lost:
+        return False, False
+    if from_stage.is_lost:
+        return False, False  # reopening a lost deal is counted as a reopen in its audit row
+    if to_stage.sequence < from_stage.sequence:
+        return True, False
+    skipped = Stage.objects.filter(is_active=True, is_lost=False, sequence__gt=from_stage.sequence,
+                                   sequence__lt=to_stage.sequence).exists()
+    return False, skipped
+
+
+@transaction.atomic
+def opportunity_move(*, opportunity: Opportunity, actor, to_stage: Stage, version: int | None = None,
+                     lost_reason: LostReason | None = None, lost_note: str = "", note: str = "") -> Opportunity:
+    """P4: move to another stage and record the transition."""
+    opportunity = _lock(opportunity, version)
+    from_stage = opportunity.stage
+    if to_stage.pk == from_stage.pk:
+        return opportunity
+    if not to_stage.is_active:
+        raise ValidationError({"stage": [f"阶段“{to_stage.name}”已停用。"]})
+    if to_stage.is_lost and lost_reason is None:
+        raise ValidationError({"lost_reason": ["转为输单时请选择输单原因。"]})
+    now = timezone.now()
+    is_regression, is_skip = _classify(from_stage, to_stage)
+    StageChange.objects.create(
+        opportunity=opportunity, from_stage=from_stage, to_stage=to_stage, changed_at=now, changed_by=actor,
+        seconds_in_from_stage=int((now - opportunity.stage_entered_at).total_seconds()),
+        is_regression=is_regression, is_skip=is_skip, note=clean_text(note)[:500],
+    )
+    opportunity.stage = to_stage
+    opportunity.stage_entered_at = now
+    opportunity.closed_at = now if to_stage.is_closed else None
+    opportunity.lost_reason = lost_reason if to_stage.is_lost else None
+    opportunity.lost_note = clean_text(lost_note)[:500] if to_stage.is_lost else ""
+    opportunity.updated_at = now
+    opportunity.version += 1
+    opportunity.save(update_fields=["stage", "stage_entered_at", "closed_at", "lost_reason", "lost_note",
+                                    "updated_at", "version"])
+    audit_record(entity="opportunity", entity_id=opportunity.pk, action="stage_changed", actor=actor,
+                 changes={"stage": (from_stage.name, to_stage.name)},
+                 note=lost_reason.name if lost_reason else "")
+    event_emit(name="opportunity.stage_changed", entity="opportunity", entity_id=opportunity.pk, actor=actor,
+               payload={"from": from_stage.pk, "to": to_stage.pk, "regression": is_regression, "skip": is_skip})
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity: Opportunity, actor, version: int | None = None, name: str | None = None,
+                       amount=None, expected_close_date: date | None | str = "unchanged", owner=None,
+                       description: str | None = None, lines: list[LineInput] | None = None) -> Opportunity:
+    """Edit fields other than the stage. Ownership and amount changes are audited (O3)."""
+    opportunity = _lock(opportunity, version)
+    changes: dict = {}
+    if name is not None:
+        name = clean_text(name)
+        if not name:
+            raise ValidationError({"name": ["请填写商机名称。"]})
+        changes["name"] = (opportunity.name, name[:120])
+    if lines is not None:
+        built = _lines(lines)
+        opportunity.lines.all().delete()
+        for line in built:
+            line.opportunity = opportunity
+        OpportunityLine.objects.bulk_create(built)
+        if built:
+            amount = sum((line.subtotal for line in built), Decimal("0"))
+    if amount is not None:
+        changes["amount"] = (opportunity.amount, _amount(amount))
+    if expected_close_date != "unchanged":
+        changes["expected_close_date"] = (opportunity.expected_close_date, expected_close_date)
+    if owner is not None:
+        changes["owner_id"] = (opportunity.owner_id, owner.pk)
+    if description is not None:
+        changes["description"] = (opportunity.description, clean_text(description)[:5000])
+    changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
+    if not changes and lines is None:
+        return opportunity
+    for field, (_, new) in changes.items():
+        setattr(opportunity, field, new)
+    opportunity.updated_at = timezone.now()
+    opportunity.version += 1
+    opportunity.save(update_fields=[*changes, "updated_at", "version"])
+    audited = {k: v for k, v in changes.items() if k in ("amount", "owner_id", "expected_close_date", "name")}
+    if audited:
+        audit_record(entity="opportunity", entity_id=opportunity.pk, action="updated", actor=actor, changes=audited)
+        event_emit(name="opportunity.updated", entity="opportunity", entity_id=opportunity.pk, actor=actor,
+                   payload={"fields": sorted(audited)})
+    return opportunity

@@ -1,0 +1,138 @@
+"""Pipeline pages: list with filters, kanban, detail with stage history, create/edit, stage moves."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shangji.core.models import AuditEntry
+from shangji.core.visibility import can_change
+from shangji.customers.selectors import customer_list
+from shangji.pipeline import selectors, services
+from shangji.pipeline.filtersets import OpportunityFilterSet
+from shangji.pipeline.forms import MoveForm, OpportunityEditForm, OpportunityForm
+
+PAGE_SIZE = 25
+
+
+@login_required
+def opportunity_list_page(request):
+    filterset = OpportunityFilterSet(request.GET, queryset=selectors.opportunity_list(user=request.user),
+                                     request=request)
+    page = Paginator(filterset.qs.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "pipeline/list.html", {"filter": filterset, "page": page,
+                                                  "stuck_before": selectors.stuck_before()})
+
+
+@login_required
+def kanban(request):
+    filterset = OpportunityFilterSet(request.GET, queryset=selectors.opportunity_list(user=request.user),
+                                     request=request)
+    filterset.form.fields.pop("stage", None)
+    queryset = filterset.qs
+    return render(request, "pipeline/kanban.html", {
+        "filter": filterset, "columns": selectors.kanban_columns(user=request.user, queryset=queryset),
+        "stuck_before": selectors.stuck_before(), "lost_reasons": selectors.lost_reason_list(),
+    })
+
+
+@login_required
+def opportunity_detail(request, pk: int):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    return render(request, "pipeline/detail.html", {
+        "opportunity": opportunity,
+        "history": selectors.stage_history(opportunity=opportunity),
+        "lines": opportunity.lines.select_related("product"),
+        "audit": AuditEntry.objects.filter(entity="opportunity", entity_id=opportunity.pk).select_related("actor")[:20],
+        "can_change": can_change(request.user, opportunity.owner_id),
+        "move_form": MoveForm(initial={"stage": opportunity.stage_id, "version": opportunity.version}),
+        "stuck_before": selectors.stuck_before(),
+    })
+
+
+@login_required
+def opportunity_create(request):
+    form = OpportunityForm(request.POST or None, initial={"customer": request.GET.get("customer")})
+    customer_id = request.POST.get("customer") or request.GET.get("customer")
+    customer = customer_list(user=request.user).filter(pk=customer_id).first() if str(customer_id).isdigit() else None
+    if customer is None:
+        messages.error(request, "请先打开一个客户，再从客户页面新建商机。")
+        return redirect("customers:list")
+    if not can_change(request.user, customer.owner_id):
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            opportunity = services.opportunity_create(
+                actor=request.user, customer=customer, name=data["name"], amount=data["amount"], stage=data["stage"],
+                expected_close_date=data["expected_close_date"], description=data["description"])
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, "已创建商机。")
+            return redirect("pipeline:detail", pk=opportunity.pk)
+    return render(request, "pipeline/form.html", {"form": form, "customer": customer})
+
+
+@login_required
+def opportunity_edit(request, pk: int):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    if not can_change(request.user, opportunity.owner_id):
+        raise PermissionDenied
+    form = OpportunityEditForm(request.POST or None, initial={
+        "version": opportunity.version, "name": opportunity.name, "amount": opportunity.amount,
+        "expected_close_date": opportunity.expected_close_date, "description": opportunity.description})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.opportunity_update(opportunity=opportunity, actor=request.user, version=data["version"],
+                                        name=data["name"], amount=data["amount"],
+                                        expected_close_date=data["expected_close_date"],
+                                        description=data["description"])
+        except services.StaleVersion as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("pipeline:detail", pk=opportunity.pk)
+    return render(request, "pipeline/form.html", {"form": form, "opportunity": opportunity,
+                                                  "customer": opportunity.customer})
+
+
+@login_required
+@require_POST
+def opportunity_move(request, pk: int):
+    """Stage move from the detail page (form post) or the kanban (fetch, JSON answer)."""
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    form = MoveForm(request.POST)
+    error = None
+    if not can_change(request.user, opportunity.owner_id):
+        error = "您无权修改该商机。"
+    elif not form.is_valid():
+        error = "；".join(e for errors in form.errors.values() for e in errors)
+    else:
+        data = form.cleaned_data
+        try:
+            opportunity = services.opportunity_move(
+                opportunity=opportunity, actor=request.user, to_stage=data["stage"], version=data["version"],
+                lost_reason=data["lost_reason"], note=data["note"])
+        except services.StaleVersion as stale:
+            error = str(stale)
+        except ValidationError as invalid:
+            error = "；".join(invalid.messages)
+    if wants_json:
+        if error:
+            return JsonResponse({"code": "invalid", "message": error}, status=400)
+        return JsonResponse({"id": opportunity.pk, "stage": opportunity.stage_id, "version": opportunity.version})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"阶段已更新为“{opportunity.stage.name}”。")
+    return redirect("pipeline:detail", pk=pk)

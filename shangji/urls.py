@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+api_patterns = [
+    path("auth/", include("shangji.core.api_urls")),
+    path("", include("shangji.org.api.urls")),
+    path("", include("shangji.customers.api.urls")),
+    path("", include("shangji.pipeline.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("api/", include((api_patterns, "api"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+    path("customers/", include("shangji.customers.urls")),
+    path("opportunities/", include("shangji.pipeline.urls")),
+    path("settings/", include("shangji.core.urls")),
+    path("", include("shangji.web.urls")),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

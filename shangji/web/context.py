@@ -1,0 +1,20 @@
+"""Template context shared by every page: the navigation for the current user."""
+
+from django.utils.translation import gettext_lazy as _
+
+NAV = [
+    ("web:home", _("首页"), "bi-house"),
+    ("customers:list", _("客户"), "bi-building"),
+    ("pipeline:list", _("商机"), "bi-briefcase"),
+    ("pipeline:kanban", _("看板"), "bi-kanban"),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = list(NAV)
+    if user.can_configure:
+        items.append(("core:settings", _("设置"), "bi-sliders"))
+    return {"nav_items": items}

@@ -1,0 +1,24 @@
+"""Bootstrap classes for every form and filter form, so templates stay plain."""
+
+from django import forms
+
+
+def style_fields(form: forms.BaseForm, *, small: bool = False) -> forms.BaseForm:
+    size = " form-control-sm" if small else ""
+    select_size = " form-select-sm" if small else ""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select | forms.NullBooleanSelect):
+            css = "form-select" + select_size
+        else:
+            css = "form-control" + size
+        widget.attrs.setdefault("class", css)
+    return form
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)

@@ -1,0 +1,73 @@
+// Kanban drag-and-drop: moving a card posts the stage change; the server's answer decides.
+(function () {
+  const board = document.getElementById("kanban");
+  if (!board || !window.Sortable) return;
+  const csrf = document.querySelector("[name=csrfmiddlewaretoken]")?.value
+    || JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+  const errorBox = document.getElementById("kanban-error");
+  const lostModalEl = document.getElementById("lost-modal");
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.classList.remove("d-none");
+  }
+
+  function askLostReason() {
+    return new Promise((resolve) => {
+      const modal = bootstrap.Modal.getOrCreateInstance(lostModalEl);
+      const ok = document.getElementById("lost-ok");
+      const done = (value) => { ok.onclick = null; lostModalEl.removeEventListener("hidden.bs.modal", cancel); modal.hide(); resolve(value); };
+      const cancel = () => done(null);
+      ok.onclick = () => done(document.getElementById("lost-reason").value);
+      lostModalEl.addEventListener("hidden.bs.modal", cancel, { once: true });
+      modal.show();
+    });
+  }
+
+  function adjust(column, delta) {
+    const count = column.querySelector(".col-count");
+    count.textContent = String(Math.max(0, parseInt(count.textContent.replace(/,/g, ""), 10) + delta));
+  }
+
+  async function move(event) {
+    const card = event.item;
+    const from = event.from.closest(".sj-column");
+    const to = event.to.closest(".sj-column");
+    if (from === to) return;
+    const body = new URLSearchParams({ stage: to.dataset.stage, version: card.dataset.version });
+    if (to.dataset.lost === "1") {
+      const reason = await askLostReason();
+      if (!reason) { event.from.insertBefore(card, event.from.children[event.oldIndex] || null); return; }
+      body.set("lost_reason", reason);
+    }
+    const response = await fetch(card.dataset.move, {
+      method: "POST", body, headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
+    });
+    const answer = await response.json().catch(() => ({ message: "网络错误，请重试。" }));
+    if (!response.ok) {
+      event.from.insertBefore(card, event.from.children[event.oldIndex] || null);
+      showError(answer.message);
+      return;
+    }
+    card.dataset.version = answer.version;
+    adjust(from, -1);
+    adjust(to, +1);
+    errorBox.classList.add("d-none");
+    // Sums are recomputed by the server: reload the column figures without losing the scroll position.
+    fetch(window.location.href, { headers: { "Accept": "text/html" } }).then((r) => r.text()).then((html) => {
+      const doc = new DOMParser().parseFromString(html, "text/html");
+      doc.querySelectorAll(".sj-column").forEach((fresh) => {
+        const mine = board.querySelector(`.sj-column[data-stage="${fresh.dataset.stage}"]`);
+        if (mine) {
+          mine.querySelector(".col-sum").textContent = fresh.querySelector(".col-sum").textContent;
+          mine.querySelector(".col-count").textContent = fresh.querySelector(".col-count").textContent;
+        }
+      });
+    });
+  }
+
+  board.querySelectorAll(".sj-column-body").forEach((body) => {
+    Sortable.create(body, { group: "kanban", animation: 150, draggable: ".sj-card", delay: 150,
+      delayOnTouchOnly: true, onEnd: move });
+  });
+})();

@@ -1,0 +1,84 @@
+"""The main journey in a real browser, in Chinese: Playwright driving Debian's chromium."""
+
+import os
+import shutil
+
+import pytest
+
+from shangji.conftest import PASSWORD, make_customer, make_opportunity
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: run scripts/install-browser.sh (make test does).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def log_in(page, username):
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/")
+
+
+def test_rep_sees_the_existing_customer_then_moves_own_deal_and_sees_the_history(actors, page):
+    make_customer(actors.other_rep, name="深圳市华强电子有限公司")
+    deal = make_opportunity(actors.rep, name="华东产线升级项目", stage="接触")
+
+    log_in(page, "rep_east_1")
+    page.get_by_role("link", name="新建客户").first.click()
+    page.get_by_label("客户名称").press_sequentially("华强电子（深圳）有限公司", delay=20)
+    warning = page.locator("#match-results")
+    warning.wait_for()
+    assert "深圳市华强电子有限公司" in warning.inner_text()
+    assert "李娜" in warning.locator(".match-owner").first.inner_text()
+    assert "无权查看" in warning.inner_text()
+
+    page.get_by_role("link", name="商机", exact=True).click()
+    page.get_by_role("link", name="华东产线升级项目").click()
+    page.get_by_label("新阶段").select_option(label="需求确认")
+    page.get_by_role("button", name="更新阶段").click()
+    page.get_by_text("阶段已更新为“需求确认”").wait_for()
+    assert page.locator("#current-stage").inner_text() == "需求确认"
+    history = page.locator("#stage-history li")
+    assert history.count() == 2
+    assert "接触 → 需求确认" in history.nth(1).inner_text()
+    deal.refresh_from_db()
+    assert deal.stage.name == "需求确认"
+
+
+def test_a_phone_sized_screen_gets_the_collapsed_menu(actors, browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844}, is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    log_in(page, "rep_east_1")
+    assert page.get_by_label("菜单").is_visible()
+    page.get_by_label("菜单").click()
+    page.get_by_role("link", name="客户", exact=True).click()
+    page.wait_for_url("**/customers/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
+    context.close()
