@@ -74,6 +74,14 @@ def build_actors() -> Actors:
 
 @pytest.fixture
 def actors(db) -> Actors:
+    # Transactional tests flush every table, data-migration rows included: put the defaults back.
+    from shangji.customers import defaults as customer_defaults
+    from shangji.customers.models import Industry
+    from shangji.pipeline import defaults as pipeline_defaults
+    from shangji.pipeline.models import LostReason, Stage
+
+    pipeline_defaults.install_defaults(Stage, LostReason)
+    customer_defaults.install_defaults(Industry)
     return build_actors()
 
 

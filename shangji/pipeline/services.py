@@ -103,7 +103,9 @@ def opportunity_create(*, actor, customer, name: str, amount=None, stage: Stage 
 
 
 def _lock(opportunity: Opportunity, version: int | None) -> Opportunity:
-    locked = Opportunity.objects.select_for_update().select_related("stage").get(pk=opportunity.pk)
+    # No select_related here: with a join, PostgreSQL re-checks the join after waiting for the lock and
+    # drops the row when a concurrent move changed stage_id (the waiter would see DoesNotExist).
+    locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if version is not None and int(version) != locked.version:
         raise StaleVersion(locked.version)
     return locked

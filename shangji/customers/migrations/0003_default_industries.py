@@ -1,15 +1,10 @@
-"""Default industries (configurable vocabulary, DESIGN rule 7)."""
-
 from django.db import migrations
 
-INDUSTRIES = ["制造业", "快消品", "医疗器械", "软件与信息技术", "工业自动化", "电子与3C", "建筑与工程", "物流",
-              "零售与连锁", "教育", "金融", "能源与化工", "食品饮料", "汽车及零部件", "其他"]
+from shangji.customers.defaults import install_defaults
 
 
 def create_defaults(apps, schema_editor):
-    Industry = apps.get_model("customers", "Industry")
-    for sequence, name in enumerate(INDUSTRIES):
-        Industry.objects.get_or_create(name=name, defaults={"sequence": sequence})
+    install_defaults(apps.get_model("customers", "Industry"))
 
 
 class Migration(migrations.Migration):

@@ -1,28 +1,10 @@
-"""P1: the six default stages plus 输单, and common lost reasons — data a sales-ops admin may edit."""
-
 from django.db import migrations
 
-STAGES = [
-    ("线索", "Lead", 10, 5, False, False),
-    ("接触", "Contact", 20, 10, False, False),
-    ("需求确认", "Needs confirmed", 30, 25, False, False),
-    ("方案提交", "Proposal", 40, 50, False, False),
-    ("谈判", "Negotiation", 50, 75, False, False),
-    ("成交", "Won", 60, 100, True, False),
-    ("输单", "Lost", 70, 0, False, True),
-]
-LOST_REASONS = ["价格太高", "选择了竞品", "预算取消", "需求变化", "决策人变更", "无法满足技术要求", "失去联系", "其他"]
+from shangji.pipeline.defaults import install_defaults
 
 
 def create_defaults(apps, schema_editor):
-    Stage = apps.get_model("pipeline", "Stage")
-    LostReason = apps.get_model("pipeline", "LostReason")
-    for name, name_en, sequence, probability, is_won, is_lost in STAGES:
-        Stage.objects.get_or_create(name=name, defaults={"name_en": name_en, "sequence": sequence,
-                                                         "probability": probability, "is_won": is_won,
-                                                         "is_lost": is_lost})
-    for name in LOST_REASONS:
-        LostReason.objects.get_or_create(name=name)
+    install_defaults(apps.get_model("pipeline", "Stage"), apps.get_model("pipeline", "LostReason"))
 
 
 class Migration(migrations.Migration):
