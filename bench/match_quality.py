@@ -103,6 +103,7 @@ def _evaluate_ours(records: list[Record], truth: int) -> dict[str, object]:
         for entity, name, code, phone, email in records
     ]
     groups = _Groups(inputs)
+    # Name keys, plus the exact look-ups the DB does on its own indexes.
     buckets: dict[str, list[int]] = defaultdict(list)
     for index, item in enumerate(groups.items):
         assert isinstance(item, MatchInput)
@@ -115,20 +116,20 @@ def _evaluate_ours(records: list[Record], truth: int) -> dict[str, object]:
     candidates: set[tuple[int, int]] = set()
     name_candidates: set[tuple[int, int]] = set()
     for key, members in buckets.items():
-        pairs = combinations(members, 2)
-        candidates.update(pairs)
-        if key[:key.index(":")] in ("n", "b", "w", "ab", "ac", "bc"):
+        candidates.update(combinations(members, 2))
+        if key.split(":", 1)[0] in ("n", "b", "w", "ab", "ac", "bc"):
             name_candidates.update(combinations(members, 2))
 
     scored: list[tuple[float, int, int]] = []  # (score, true pairs, all pairs)
     blocked_true = name_blocked_true = candidate_record_pairs = 0
-    for i in range(len(groups.items)):
+    for i, item in enumerate(groups.items):
         true_pairs, all_pairs = groups.inner_counts(i)
+        if not all_pairs or item == MatchInput():
+            continue  # records with nothing to look them up by are never candidates
         blocked_true += true_pairs
-        name_blocked_true += true_pairs
+        name_blocked_true += true_pairs if item.name else 0
         candidate_record_pairs += all_pairs
-        if all_pairs:
-            scored.append((score_pair(groups.items[i], groups.items[i]).score, true_pairs, all_pairs))
+        scored.append((score_pair(item, item).score, true_pairs, all_pairs))
     for i, j in candidates:
         true_pairs, all_pairs = groups.pair_counts(i, j)
         blocked_true += true_pairs

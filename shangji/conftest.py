@@ -92,14 +92,18 @@ def api():
     def make(user: User | None) -> APIClient:
         client = APIClient()
         if user is not None:
-            client.force_authenticate(user=user)
+            # A fresh instance, like a real request: nothing cached on the fixture's object leaks in.
+            client.force_authenticate(user=User.objects.get(pk=user.pk))
         return client
 
     return make
 
 
 @pytest.fixture(autouse=True)
-def _fresh_settings_cache():
+def _fresh_settings_cache(monkeypatch):
+    # Overrides are reloaded only when a test changes them (services clear the cache on commit), so a
+    # reload never lands in the middle of a query-count measurement.
+    monkeypatch.setattr("shangji.core.registry._CACHE_SECONDS", 10**9)
     forget_cached_overrides()
     yield
     forget_cached_overrides()

@@ -64,7 +64,7 @@ class SettingDef:
 _KIND_NAMES = {"int": _("整数"), "float": _("数字"), "decimal": _("金额或数字"), "bool": _("是/否"), "str": _("文本")}
 REGISTRY: dict[str, SettingDef] = {}
 _overrides: dict[str, Any] = {}
-_loaded_at = 0.0
+_loaded_at: float | None = None
 
 
 def register(key: str, kind: str, default: Any, label: str, help: str, **extra: Any) -> SettingDef:
@@ -88,7 +88,7 @@ def setting(key: str) -> Any:
 
 def _current_overrides() -> dict[str, Any]:
     global _overrides, _loaded_at
-    if time.monotonic() - _loaded_at > _CACHE_SECONDS:
+    if _loaded_at is None or time.monotonic() - _loaded_at > _CACHE_SECONDS:
         from shangji.core.models import SettingValue
 
         _overrides = dict(SettingValue.objects.values_list("key", "value"))
@@ -98,4 +98,4 @@ def _current_overrides() -> dict[str, Any]:
 
 def forget_cached_overrides() -> None:
     global _loaded_at
-    _loaded_at = 0.0
+    _loaded_at = None

@@ -41,7 +41,8 @@ def setting_update(*, key: str, raw_value: Any, actor) -> Any:
     SettingValue.objects.update_or_create(key=key, defaults={"value": definition.to_json(value), "updated_by": actor})
     audit_record(entity="setting", entity_id=0, action="setting_changed", actor=actor,
                  changes={key: (previous if previous is not None else definition.default, value)})
-    transaction.on_commit(forget_cached_overrides)
+    forget_cached_overrides()  # this process reads its own write at once…
+    transaction.on_commit(forget_cached_overrides)  # …and drops anything re-cached before the commit
     return value
 
 

@@ -12,10 +12,10 @@ string, so that exact look-ups and fuzzy scoring compare like with like:
    of single letters are joined (``n v`` -> ``nv``, ``r e woods`` -> ``re woods``).
 4. Legal forms are stripped from the end, repeatedly: 股份有限公司, 有限责任公司,
    有限公司, 集团, 公司, ... and Latin ``co ltd inc llc corp gmbh nv bv sa plc``...
-5. A name typed twice (``chinese american service league chinese american
-   service league``) is kept once. Leading region names are stripped, repeatedly (``广东省深圳市南山区`` all
+5. Leading region names are stripped, repeatedly (``广东省深圳市南山区`` all
    go), but never when what is left would be only an industry word (北京银行
-   stays 北京银行, not 银行) or a single character.
+   stays 北京银行, not 银行) or a single character. A name typed twice
+   (``south loop south loop``, as glued imports produce) is kept once.
 
 Decisions:
 

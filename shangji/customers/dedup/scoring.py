@@ -11,18 +11,26 @@ candidates above a low bar and the create form demands an override reason at
   check-digited, so a typo in one is caught at entry rather than here.)
 * **Name, strict.** Equal normalized names score 0.97. Otherwise Chinese names
   use Levenshtein similarity (a one-character typo reaches 0.85 from 7
-  characters up: 6/7), Latin names the best of Indel ratio, token-sort ratio
-  and space-free ratio (word order and spacing vary in Latin names).
+  characters up: 6/7). Latin names take the best of character ratios (plain,
+  token-sorted, spaces removed) and a word-level soft Dice in which
+  abbreviations (internat / international) and typos (philips / phillips) pair
+  up and noise words (countries, *Koninklijke*, stop words) weigh little.
 * **Brand + business.** A Chinese name is 字号 + 行业: same brand with different
   business words is a different company (华为技术 / 华为终端, 美的电器 / 美的置业,
   三一重工 / 三一重机), and so is a branch versus its parent or a branch in
   another city. Such pairs are capped at ``CAP_DIFFERENT_BUSINESS`` (0.6) even
-  when phone or e-mail agree, because those are shared within a group.
+  when phone or e-mail agree, because those are shared within a group. Latin
+  names follow the same rule word by word: when each name keeps a word the
+  other lacks (YMCA ... Garfield / YMCA ... Rauner, Little Tykes I / II) they
+  are two sites or businesses. A different character inside a short brand
+  (<= 3 characters: 驰鼎 / 林鼎 新能源科技) is another company, not a typo, and
+  is capped at ``CAP_SHORT_BRAND_DIFFERS`` (0.8): shown, never strong.
 * **Phone / e-mail.** A shared line or address alone is weak (0.5 / 0.55; both
   0.75), but together with a name that one side *contains* (华为 / 华为技术,
   "Jenner" / "Chicago Public Schools Jenner Academy") it is strong. So contact
-  evidence is combined with a *lenient* name similarity (partial / token-set
-  ratio) that is never trusted on its own.
+  evidence is combined with a *lenient* name similarity (Chinese: partial
+  ratio; Latin: one name's words all inside the other's) that is never
+  trusted on its own.
 
 Blocking (``blocking_keys``) gives each name at most 6 short keys; the DB
 stores them in an indexed table and fetches candidates sharing any key, plus
@@ -31,9 +39,10 @@ candidates with the same credit code, phone or e-mail (own indexes).
 * ``n:`` the full name -- every exact duplicate.
 * ``b:`` the brand when a business tail was split off (Chinese) -- variants that
   drop or change the business words, and the hard negatives we must show.
-* ``w:`` the first and the longest distinctive word (Latin, >= 3 letters and
-  not a generic word like *international*) -- word-level edits.
-* ``ab:`` ``ac:`` ``bc:`` (names of >= 7 characters, spaces removed): the name cut
+* ``w:`` up to three distinctive words (Latin: >= 3 letters, not a business or
+  noise word), longest first -- a typo or an extra word leaves the others.
+* ``ab:`` ``ac:`` ``bc:`` (names of >= 7 characters, spaces removed; for Latin
+  names only when they have fewer than two distinctive words): the name cut
   into head A, middle B, rest C, each key leaving one part out. A single
   substituted character sits in one part, so one key survives it. That is the
   recall side; the selectivity side is that each key keeps >= 4 characters of
@@ -41,9 +50,12 @@ candidates with the same credit code, phone or e-mail (own indexes).
   (电子科技 would otherwise pull in every electronics company).
 
 Trade-off, measured by ``bench/match_quality.py`` (blocking recall and
-candidate pairs per record): one-character *insertions or deletions* in the
-first four characters and typos in names shorter than 7 characters are not
-blocked; the latter cannot reach the strong threshold anyway.
+candidate pairs): one-character *insertions or deletions* in the first four
+characters, typos in names shorter than 7 characters and typos in a short
+brand followed only by industry words are not blocked; the last two cannot
+reach the strong threshold anyway. Keys are not weighted by frequency: a
+Latin word such as "chicago" can key hundreds of records, so the DB layer
+should skip keys whose bucket is larger than a few hundred rows.
 """
 
 from __future__ import annotations
@@ -189,7 +201,8 @@ def _latin_similarity(a: str, b: str) -> tuple[float, float, bool]:
         pairs = sorted(
             ((similarity, i, j) for i, (x, _) in enumerate(rest_a) for j, (y, _) in enumerate(rest_b)
              if (similarity := _token_similarity(x, y)) > 0),
-            reverse=True,
+            # Ties are broken on the words, not their positions, so that a/b and b/a pair alike.
+            key=lambda p: (-p[0], min(rest_a[p[1]][0], rest_b[p[2]][0]), max(rest_a[p[1]][0], rest_b[p[2]][0])),
         )
         for similarity, i, j in pairs:
             if i not in used_a and j not in used_b:

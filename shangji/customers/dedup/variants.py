@@ -169,11 +169,13 @@ def generate_companies(n_base: int = 2000, *, seed: int = 20240601) -> list[Gene
     factory = _Factory(seed)
     rng = factory.rng
     companies: list[GeneratedCompany] = []
-    while len([c for c in companies if c.kind == "base"]) < n_base:
+    n_made = 0
+    while n_made < n_base:
         try:
             base = factory.company(brand=factory.brand(), business=rng.choice(_BUSINESS),
                                    city=rng.choice(factory.cities), kind="base")
             companies.append(base)
+            n_made += 1
             roll = rng.random()
             if roll < 0.30:
                 other = rng.choice([b for b in _BUSINESS if sorted(b) != sorted(base.business)])
@@ -213,9 +215,13 @@ def name_variant(company: GeneratedCompany, rng: random.Random) -> tuple[str, st
         extra = rng.choice(("(中国)", "（中国）", f"（{company.city}）", f"({company.city})"))
         if company.branch_city:
             return _compose(company).replace(company.legal_form, extra + company.legal_form, 1), kind
-        return _compose(company) + extra if rng.random() < 0.3 else _compose(company, legal=extra + company.legal_form), kind
+        if rng.random() < 0.3:
+            return _compose(company) + extra, kind
+        return _compose(company, legal=extra + company.legal_form), kind
     if kind == "fullwidth":
-        name = _compose(company) if company.brand.isascii() else _compose(company, legal="（中国）" + company.legal_form)
+        # Latin brands go full-width; Chinese ones get the full-width brackets people type.
+        legal = company.legal_form if company.brand.isascii() else "（中国）" + company.legal_form
+        name = _compose(company, legal=legal)
         return name.translate(_FULLWIDTH).replace(" ", "\u3000"), kind
     if kind == "traditional":
         return "".join(S2T.get(char, char) for char in _compose(company)), kind
