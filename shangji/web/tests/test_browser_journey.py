@@ -82,3 +82,16 @@ def test_a_phone_sized_screen_gets_the_collapsed_menu(actors, browser, live_serv
     page.wait_for_url("**/customers/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1
     context.close()
+
+
+def test_dragging_a_card_on_the_kanban_moves_the_deal_and_updates_the_sums(actors, page):
+    deal = make_opportunity(actors.rep, name="看板拖拽商机", stage="接触", amount="50000")
+    log_in(page, "rep_east_1")
+    page.goto("/opportunities/kanban/")
+    card = page.locator(f'.sj-card[data-id="{deal.pk}"]')
+    target = page.locator('.sj-column:has(.sj-column-head strong:text-is("需求确认")) .sj-column-body')
+    card.drag_to(target)
+    target_sum = page.locator('.sj-column:has(.sj-column-head strong:text-is("需求确认")) .col-sum')
+    target_sum.filter(has_text="50,000.00").wait_for()
+    deal.refresh_from_db()
+    assert deal.stage.name == "需求确认" and deal.stage_changes.count() == 2

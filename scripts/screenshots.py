@@ -1,0 +1,58 @@
+"""Take the README screenshots from a running demo (`make demo`), with Debian's chromium.
+
+    .venv/bin/python scripts/screenshots.py [http://127.0.0.1:8000]
+"""
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000"
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def log_in(page, username: str) -> None:
+    page.goto(f"{BASE}/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("shangji-demo")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{BASE}/")
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=ARGS)
+        desktop = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN")
+        page = desktop.new_page()
+        log_in(page, "manager_east")
+        page.screenshot(path=OUT / "home.png")
+        page.goto(f"{BASE}/opportunities/kanban/")
+        page.screenshot(path=OUT / "kanban.png")
+        page.goto(f"{BASE}/opportunities/?is_open=true")
+        page.locator("table tbody tr a").first.click()
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "opportunity.png", full_page=False)
+        page.goto(f"{BASE}/customers/?grade=A")
+        page.locator("table tbody tr a").first.click()
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "customer.png")
+        page.goto(f"{BASE}/customers/new/")
+        page.get_by_label("客户名称").press_sequentially(sys.argv[2] if len(sys.argv) > 2 else "恒瑞精密（上海）", delay=30)
+        page.wait_for_timeout(1200)
+        page.screenshot(path=OUT / "customer-create.png")
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                    locale="zh-CN")
+        page = phone.new_page()
+        log_in(page, "rep_east_1")
+        page.goto(f"{BASE}/opportunities/")
+        page.screenshot(path=OUT / "phone.png")
+        browser.close()
+    print(f"screenshots written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
