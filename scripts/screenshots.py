@@ -40,9 +40,12 @@ def main() -> None:
         page.locator("table tbody tr a").first.click()
         page.wait_for_load_state()
         page.screenshot(path=OUT / "customer.png")
+        known = page.locator("h1").first.inner_text().split()[0]
         page.goto(f"{BASE}/customers/new/")
-        page.get_by_label("客户名称").press_sequentially(sys.argv[2] if len(sys.argv) > 2 else "恒瑞精密（上海）", delay=30)
-        page.wait_for_timeout(1200)
+        # How a rep in another office retypes a known company: other legal form, city in brackets.
+        variant = known.replace("有限公司", "股份有限公司") if "股份" not in known else known.replace("股份", "")
+        page.get_by_label("客户名称").press_sequentially(variant, delay=30)
+        page.locator("#match-results").wait_for()
         page.screenshot(path=OUT / "customer-create.png")
         phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                     locale="zh-CN")

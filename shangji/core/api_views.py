@@ -26,7 +26,8 @@ class TokenView(APIView):
     authentication_classes: list = []
     throttle_classes = [TokenThrottle]
 
-    @extend_schema(request=TokenRequest, responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
+    @extend_schema(request=TokenRequest,
+                   responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
     def post(self, request):
         data = TokenRequest(data=request.data)
         data.is_valid(raise_exception=True)

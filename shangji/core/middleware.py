@@ -1,10 +1,14 @@
-"""Refuse oversized request bodies up front with a clear answer (bad input changes nothing)."""
+"""Request-level policies: body size limit and the interface language."""
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
 class RequestSizeLimitMiddleware:
+    """Refuse oversized request bodies up front with a clear answer (bad input changes nothing)."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -20,3 +24,25 @@ class RequestSizeLimitMiddleware:
                 return JsonResponse({"code": "too_large", "message": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Chinese unless the user picked English with the language switch (cookie).
+
+    Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language: staff of a Chinese
+    company often run English-language browsers but expect the product in Chinese (Chinese first).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.available = {code for code, _ in settings.LANGUAGES}
+
+    def __call__(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in self.available else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        return response

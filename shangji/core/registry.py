@@ -49,7 +49,8 @@ class SettingDef:
             else:
                 value = str(raw).strip()
         except (ValueError, InvalidOperation):
-            raise ValueError(_("“%(label)s”需要填写%(kind)s") % {"label": self.label, "kind": _KIND_NAMES[self.kind]}) from None
+            message = _("“%(label)s”需要填写%(kind)s") % {"label": self.label, "kind": _KIND_NAMES[self.kind]}
+            raise ValueError(message) from None
         if self.kind in {"int", "float", "decimal"}:
             if self.minimum is not None and value < self.minimum:
                 raise ValueError(_("“%(label)s”不能小于 %(min)s") % {"label": self.label, "min": self.minimum})

@@ -8,7 +8,7 @@ from shangji.customers.models import Customer, Industry
 from shangji.customers.selectors import customer_search_q
 from shangji.org.choices import UnitKind
 from shangji.org.models import OrgUnit
-from shangji.web.forms import style_fields
+from shangji.web.forms import TriStateSelect, style_fields
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -19,7 +19,7 @@ class CustomerFilterSet(django_filters.FilterSet):
                                               queryset=OrgUnit.objects.filter(kind=UnitKind.REGION))
     city = django_filters.ModelChoiceFilter(label=_("地市"), queryset=OrgUnit.objects.filter(kind=UnitKind.CITY))
     owner = django_filters.NumberFilter(label=_("负责人ID"), field_name="owner_id")
-    mine = django_filters.BooleanFilter(label=_("只看我的"), method="only_mine")
+    mine = django_filters.BooleanFilter(label=_("只看我的"), widget=TriStateSelect, method="only_mine")
 
     class Meta:
         model = Customer

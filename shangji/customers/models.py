@@ -65,8 +65,8 @@ class Customer(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["credit_code"], condition=Q(credit_code__isnull=False) & Q(merged_into__isnull=True),
-                                    name="customer_unique_live_credit_code"),
+            models.UniqueConstraint(fields=["credit_code"], name="customer_unique_live_credit_code",
+                                    condition=Q(credit_code__isnull=False) & Q(merged_into__isnull=True)),
         ]
         indexes = [models.Index(fields=["owner", "-created_at"], name="customer_owner_idx")]
         verbose_name = _("客户")

@@ -113,10 +113,10 @@ def customer_match(*, user, name: str = "", credit_code: str = "", phone: str = 
     scored = scored[: limit or setting("customers.match_max_candidates")]
     if not scored:
         return []
-    visible = set(Customer.objects.visible_to(user).filter(pk__in=[row["pk"] for _, row in scored])
-                  .values_list("pk", flat=True))
-    history = {row["customer_id"]: row for row in Interaction.objects.filter(customer_id__in=[r["pk"] for _, r in scored])
+    shown = [row["pk"] for _, row in scored]
+    history = {row["customer_id"]: row for row in Interaction.objects.filter(customer_id__in=shown)
                .values("customer_id").annotate(n=Count("pk"), last=Max("occurred_at"))}
+    visible = set(Customer.objects.visible_to(user).filter(pk__in=shown).values_list("pk", flat=True))
     return [
         MatchCandidate(
             id=row["pk"], code=row["code"], name=row["name"], score=round(result.score, 4), reasons=result.reasons,

@@ -33,6 +33,7 @@ from shangji.customers.models import (
 )
 from shangji.customers.selectors import MatchCandidate, customer_match
 
+CODE_TAKEN = "该统一社会信用代码已登记为其他客户。"
 AUDITED_FIELDS = ("name", "credit_code", "owner_id", "grade", "industry_id", "city_id", "phone", "email")
 
 
@@ -101,8 +102,8 @@ def _check_duplicates(*, actor, values: dict, override_reason: str, exclude_id: 
     if same_code:
         owner = same_code[0].owner_name or "—"
         # A credit code identifies exactly one legal entity, so no reason can justify a second record.
-        raise ValidationError({"credit_code": [f"该统一社会信用代码已登记为客户“{same_code[0].name}”（负责人：{owner}）。"]},
-                              code="duplicate_credit_code")
+        message = f"该统一社会信用代码已登记为客户“{same_code[0].name}”（负责人：{owner}）。"
+        raise ValidationError({"credit_code": [message]}, code="duplicate_credit_code")
     strong = setting("customers.match_strong_threshold")
     if candidates and Decimal(str(candidates[0].score)) >= strong and not override_reason:
         raise DuplicateSuspected(candidates)
@@ -128,7 +129,7 @@ def customer_create(*, actor, fields: CustomerFields, owner=None, duplicate_over
         with transaction.atomic():
             customer.save()
     except IntegrityError:
-        raise ValidationError({"credit_code": ["该统一社会信用代码已登记为其他客户。"]}, code="duplicate_credit_code") from None
+        raise ValidationError({"credit_code": [CODE_TAKEN]}, code="duplicate_credit_code") from None
     customer.code = f"{setting('customers.code_prefix')}{customer.pk:08d}"
     customer.save(update_fields=["code"])
     _write_match_keys(customer)
@@ -163,7 +164,7 @@ def customer_update(*, customer: Customer, actor, fields: CustomerFields, owner=
         with transaction.atomic():
             customer.save()
     except IntegrityError:
-        raise ValidationError({"credit_code": ["该统一社会信用代码已登记为其他客户。"]}, code="duplicate_credit_code") from None
+        raise ValidationError({"credit_code": [CODE_TAKEN]}, code="duplicate_credit_code") from None
     if "name" in changes:
         _write_match_keys(customer)
     if changes:

@@ -7,7 +7,7 @@ from shangji.org.choices import UnitKind
 from shangji.org.models import OrgUnit
 from shangji.pipeline.models import Opportunity, Stage
 from shangji.pipeline.selectors import stuck_before
-from shangji.web.forms import style_fields
+from shangji.web.forms import TriStateSelect, style_fields
 
 
 class OpportunityFilterSet(django_filters.FilterSet):
@@ -20,9 +20,10 @@ class OpportunityFilterSet(django_filters.FilterSet):
     amount_max = django_filters.NumberFilter(label=_("最高金额"), field_name="amount", lookup_expr="lte")
     close_from = django_filters.DateFilter(label=_("预计成交起"), field_name="expected_close_date", lookup_expr="gte")
     close_to = django_filters.DateFilter(label=_("预计成交止"), field_name="expected_close_date", lookup_expr="lte")
-    is_open = django_filters.BooleanFilter(label=_("未关闭"), field_name="closed_at", lookup_expr="isnull")
-    stuck = django_filters.BooleanFilter(label=_("停滞"), method="only_stuck")
-    mine = django_filters.BooleanFilter(label=_("只看我的"), method="only_mine")
+    is_open = django_filters.BooleanFilter(label=_("未关闭"), widget=TriStateSelect, field_name="closed_at",
+                                           lookup_expr="isnull")
+    stuck = django_filters.BooleanFilter(label=_("停滞"), widget=TriStateSelect, method="only_stuck")
+    mine = django_filters.BooleanFilter(label=_("只看我的"), widget=TriStateSelect, method="only_mine")
 
     class Meta:
         model = Opportunity

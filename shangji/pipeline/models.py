@@ -23,7 +23,8 @@ class Stage(models.Model):
 
     class Meta:
         ordering = ["sequence", "id"]
-        constraints = [models.CheckConstraint(condition=~(Q(is_won=True) & Q(is_lost=True)), name="stage_not_won_and_lost")]
+        constraints = [models.CheckConstraint(condition=~(Q(is_won=True) & Q(is_lost=True)),
+                                              name="stage_not_won_and_lost")]
         verbose_name = _("阶段")
         verbose_name_plural = _("阶段")
 

@@ -52,6 +52,7 @@ def opportunity_detail(request, pk: int):
         "can_change": can_change(request.user, opportunity.owner_id),
         "move_form": MoveForm(initial={"stage": opportunity.stage_id, "version": opportunity.version}),
         "stuck_before": selectors.stuck_before(),
+        "lost_stage_ids": [stage.pk for stage in selectors.stage_list() if stage.is_lost],
     })
 
 

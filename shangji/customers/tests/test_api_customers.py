@@ -104,7 +104,8 @@ def test_merge_moves_contacts_history_and_deals_and_records_who_merged(actors, a
     duplicate.refresh_from_db()
     assert duplicate.merged_into_id == survivor.pk
     assert api(actors.teammate).get(f"/api/customers/{survivor.pk}/").status_code == 200  # kept access
-    ids = [c["id"] for c in api(actors.team_lead).get("/api/customers/match/", {"name": "宁波港集团"}).json()["results"]]
+    found = api(actors.team_lead).get("/api/customers/match/", {"name": "宁波港集团"}).json()["results"]
+    ids = [c["id"] for c in found]
     assert duplicate.pk not in ids
 
 
@@ -136,7 +137,8 @@ def test_token_auth_round_trip(actors, client):
     token = response.json()["token"]
     me = client.get("/api/users/me/", HTTP_AUTHORIZATION=f"Token {token}").json()
     assert me["username"] == "rep_east_1" and me["role"] == "rep"
-    bad = client.post("/api/auth/token/", {"username": "rep_east_1", "password": "nope"}, content_type="application/json")
+    bad = client.post("/api/auth/token/", {"username": "rep_east_1", "password": "nope"},
+                      content_type="application/json")
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_credentials"
 
 

@@ -34,7 +34,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
     days_in_stage = serializers.SerializerMethodField()
     lines = LineSerializer(many=True, required=False)
-    version = serializers.IntegerField(required=False, help_text="读取时的版本号；不一致时返回 409，避免覆盖他人的修改。")
+    version = serializers.IntegerField(required=False,
+                                       help_text="读取时的版本号；不一致时返回 409，避免覆盖他人的修改。")
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, write_only=True,
                                  help_text="阶段变更备注")
 
@@ -46,7 +47,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
                   "updated_at"]
         read_only_fields = ["currency", "region", "stage_entered_at", "closed_at", "created_at", "updated_at"]
         extra_kwargs = {"description": {"max_length": 5000}, "lost_note": {"max_length": 500},
-                        "stage": {"required": False, "help_text": "阶段ID；新建时默认为第一个阶段。PATCH 修改即推进阶段。"}}
+                        "stage": {"required": False,
+                                  "help_text": "阶段ID；新建时默认为第一个阶段。PATCH 修改即推进阶段。"}}
 
     def get_days_in_stage(self, obj) -> int:
         from django.utils import timezone

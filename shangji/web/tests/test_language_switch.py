@@ -124,3 +124,9 @@ def test_the_english_catalog_is_complete_and_compiled():
         catalog = gettext.GNUTranslations(mo)
     stale = [e["msgid"] for e in entries if _compiled(catalog, e) != _translated(e)]
     assert not stale, f"django.mo is older than django.po (run compilemessages): {stale[:5]}"
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client):
+    page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "用户名" in page.content.decode() and page["Content-Language"] == "zh-hans"

@@ -46,7 +46,8 @@ class Command(BaseCommand):
         rows = [("用户名", "角色", "姓名", "所属组织"), *login_rows(result.org)]
         widths = [max(_width(row[i]) for row in rows) for i in range(4)]
         for row in rows:
-            self.stdout.write("  " + "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)))
+            line = "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row))
+            self.stdout.write(f"  {line}".rstrip())
 
 
 def _width(text: str) -> int:
