@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -19,7 +21,7 @@ class Pagination(PageNumberPagination):
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-    default_detail = "记录已被他人修改，请刷新后重试。"
+    default_detail = gettext_lazy("记录已被他人修改，请刷新后重试。")
 
 
 def exception_handler(exc, context):
@@ -27,7 +29,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound("记录不存在或您无权查看。")
+        exc = exceptions.NotFound(_("记录不存在或您无权查看。"))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
@@ -66,9 +68,9 @@ def _message(exc, labels: dict[str, str] | None = None) -> str:
             first = first[0] if isinstance(first, list) else first
         if first_field in ("non_field_errors", "__all__"):
             return str(first)
-        return f"{(labels or {}).get(first_field, first_field)}：{first}"
+        return _("%(field)s：%(message)s") % {"field": (labels or {}).get(first_field, first_field), "message": first}
     if isinstance(detail, list):
-        return str(detail[0]) if detail else "请求无效"
+        return str(detail[0]) if detail else _("请求无效")
     return str(detail)
 
 

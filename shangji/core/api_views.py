@@ -1,4 +1,5 @@
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -33,6 +34,6 @@ class TokenView(APIView):
         data.is_valid(raise_exception=True)
         user = authenticate(request, **data.validated_data)
         if user is None or not user.is_active:
-            return error_response("invalid_credentials", "用户名或密码错误。", 400)
-        token, _ = Token.objects.get_or_create(user=user)
+            return error_response("invalid_credentials", _("用户名或密码错误。"), 400)
+        token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})

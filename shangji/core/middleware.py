@@ -4,6 +4,13 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+
+def chosen_language(request) -> str:
+    """The language picked with the language switch (cookie), else the default (Chinese)."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    return chosen if chosen in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
 
 
 class RequestSizeLimitMiddleware:
@@ -19,7 +26,9 @@ class RequestSizeLimitMiddleware:
             length = 0
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if length > limit:
-            message = f"请求内容过大（上限 {limit // 1024} KB）。"
+            # Runs before LanguageMiddleware: answer in the user's language without activating it for the thread.
+            with translation.override(chosen_language(request)):
+                message = _("请求内容过大（上限 %(limit)s KB）。") % {"limit": limit // 1024}
             if request.path.startswith("/api/"):
                 return JsonResponse({"code": "too_large", "message": message}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
@@ -35,11 +44,9 @@ class LanguageMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.available = {code for code, _ in settings.LANGUAGES}
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.available else settings.LANGUAGE_CODE
+        language = chosen_language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)

@@ -6,12 +6,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from shangji.core.models import SettingValue
 from shangji.core.registry import REGISTRY, setting
 from shangji.core.services import setting_update
 
-CATEGORY_NAMES = {"customers": "客户", "pipeline": "商机", "leads": "线索", "visits": "拜访", "automation": "自动化"}
+CATEGORY_NAMES = {
+    "customers": pgettext_lazy("settings category", "客户"),
+    "pipeline": pgettext_lazy("settings category", "商机"),
+    "leads": pgettext_lazy("settings category", "线索"),
+    "visits": pgettext_lazy("settings category", "拜访"),
+    "automation": pgettext_lazy("settings category", "自动化"),
+}
 
 
 @login_required
@@ -21,12 +29,12 @@ def settings_page(request):
     if request.method == "POST":
         key = request.POST.get("key", "")
         if key not in REGISTRY:
-            messages.error(request, "未知的设置项。")
+            messages.error(request, _("未知的设置项。"))
         else:
             raw = request.POST.get("value", "") if REGISTRY[key].kind != "bool" else "value" in request.POST
             try:
                 setting_update(key=key, raw_value=raw, actor=request.user)
-                messages.success(request, f"已更新“{REGISTRY[key].label}”。")
+                messages.success(request, _("已更新“%(label)s”。") % {"label": REGISTRY[key].label})
             except ValueError as error:
                 messages.error(request, str(error))
         return redirect("core:settings")

@@ -2,14 +2,16 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from shangji.core.registry import register
 
-register("customers.match_strong_threshold", "decimal", Decimal("0.85"), "强匹配阈值",
-         "查重得分达到此值视为疑似重复，新建客户需填写理由。", spec="C1", minimum=0, maximum=1)
-register("customers.match_show_threshold", "decimal", Decimal("0.45"), "查重展示阈值",
-         "查重得分达到此值的候选客户才会显示。", spec="C1", minimum=0, maximum=1)
-register("customers.match_max_candidates", "int", 10, "查重候选数量", "查重结果最多显示的候选客户数。",
+register("customers.match_strong_threshold", "decimal", Decimal("0.85"), _("强匹配阈值"),
+         _("查重得分达到此值视为疑似重复，新建客户需填写理由。"), spec="C1", minimum=0, maximum=1)
+register("customers.match_show_threshold", "decimal", Decimal("0.45"), _("查重展示阈值"),
+         _("查重得分达到此值的候选客户才会显示。"), spec="C1", minimum=0, maximum=1)
+register("customers.match_max_candidates", "int", 10, _("查重候选数量"), _("查重结果最多显示的候选客户数。"),
          spec="C1", minimum=1, maximum=50)
-register("customers.code_prefix", "str", "KH", "客户编号前缀", "新客户编号 = 前缀 + 8 位流水号。", spec="C1")
-register("customers.name_max_length", "int", 100, "客户名称最大长度", "超过此长度的名称会被拒绝。", spec="C3",
+register("customers.code_prefix", "str", "KH", _("客户编号前缀"), _("新客户编号 = 前缀 + 8 位流水号。"), spec="C1")
+register("customers.name_max_length", "int", 100, _("客户名称最大长度"), _("超过此长度的名称会被拒绝。"), spec="C3",
          minimum=10, maximum=200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shangji.core.visibility import Scope, VisibleQuerySet
@@ -77,8 +77,9 @@ class Customer(models.Model):
 
     @classmethod
     def visibility_q(cls, scope: Scope) -> Q:
-        shared = CustomerShare.objects.filter(customer=OuterRef("pk"), user_id=scope.user_id)
-        return Q(owner_id__in=scope.owner_ids) | Q(Exists(shared))
+        # IN (subquery), not a correlated EXISTS, so both branches use an index (see Opportunity).
+        shared = CustomerShare.objects.filter(user_id=scope.user_id).values("customer_id")
+        return Q(owner_id__in=scope.owner_ids) | Q(pk__in=shared)
 
     @property
     def is_merged(self) -> bool:
@@ -150,8 +151,8 @@ class Contact(models.Model):
 
     @classmethod
     def visibility_q(cls, scope: Scope) -> Q:
-        shared = CustomerShare.objects.filter(customer=OuterRef("customer_id"), user_id=scope.user_id)
-        return Q(customer__owner_id__in=scope.owner_ids) | Q(Exists(shared))
+        shared = CustomerShare.objects.filter(user_id=scope.user_id).values("customer_id")
+        return Q(customer__owner_id__in=scope.owner_ids) | Q(customer_id__in=shared)
 
 
 class InteractionQuerySet(VisibleQuerySet):

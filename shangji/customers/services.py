@@ -9,6 +9,8 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shangji.core.registry import setting
 from shangji.core.services import audit_record, event_emit
@@ -33,7 +35,7 @@ from shangji.customers.models import (
 )
 from shangji.customers.selectors import MatchCandidate, customer_match
 
-CODE_TAKEN = "该统一社会信用代码已登记为其他客户。"
+CODE_TAKEN = gettext_lazy("该统一社会信用代码已登记为其他客户。")
 AUDITED_FIELDS = ("name", "credit_code", "owner_id", "grade", "industry_id", "city_id", "phone", "email")
 
 
@@ -46,8 +48,9 @@ class DuplicateSuspected(ValidationError):
         owner = best.owner_name or "—"
         super().__init__(
             {"duplicate_override_reason": [
-                f"疑似重复客户：已存在“{best.name}”（负责人：{owner}，相似度 {best.score:.0%}）。"
-                "如确认是不同客户，请填写重复创建理由。"
+                _("疑似重复客户：已存在“%(name)s”（负责人：%(owner)s，相似度 %(score)s）。"
+                  "如确认是不同客户，请填写重复创建理由。")
+                % {"name": best.name, "owner": owner, "score": f"{best.score:.0%}"}
             ]},
             code="duplicate_suspected",
         )
@@ -76,9 +79,9 @@ def _normalized(fields: CustomerFields) -> dict:
     values = {key: getattr(fields, key) for key in CustomerFields.__dataclass_fields__}
     name = clean_text(fields.name)
     if not name:
-        errors["name"] = ["请填写客户名称。"]
+        errors["name"] = [_("请填写客户名称。")]
     elif len(name) > setting("customers.name_max_length"):
-        errors["name"] = [f"客户名称过长（最多 {setting('customers.name_max_length')} 个字）。"]
+        errors["name"] = [_("客户名称过长（最多 %(max)s 个字）。") % {"max": setting("customers.name_max_length")}]
     values["name"] = name
     for key, normalize, error_type in (("credit_code", validate_credit_code, CreditCodeError),
                                        ("phone", normalize_phone, PhoneError),
@@ -102,7 +105,8 @@ def _check_duplicates(*, actor, values: dict, override_reason: str, exclude_id: 
     if same_code:
         owner = same_code[0].owner_name or "—"
         # A credit code identifies exactly one legal entity, so no reason can justify a second record.
-        message = f"该统一社会信用代码已登记为客户“{same_code[0].name}”（负责人：{owner}）。"
+        message = _("该统一社会信用代码已登记为客户“%(name)s”（负责人：%(owner)s）。") % {
+            "name": same_code[0].name, "owner": owner}
         raise ValidationError({"credit_code": [message]}, code="duplicate_credit_code")
     strong = setting("customers.match_strong_threshold")
     if candidates and Decimal(str(candidates[0].score)) >= strong and not override_reason:
@@ -145,7 +149,7 @@ def customer_update(*, customer: Customer, actor, fields: CustomerFields, owner=
                     duplicate_override_reason: str = "") -> Customer:
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.is_merged:
-        raise ValidationError("该客户已被合并，请编辑保留的客户。", code="merged")
+        raise ValidationError(_("该客户已被合并，请编辑保留的客户。"), code="merged")
     values = _normalized(fields)
     if values["name"] != customer.name or values["credit_code"] != customer.credit_code:
         _check_duplicates(actor=actor, values=values, override_reason=clean_text(duplicate_override_reason),
@@ -191,15 +195,15 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, actor, reason: st
 
     reason = clean_text(reason)
     if not reason:
-        raise ValidationError({"reason": ["请填写合并理由。"]})
+        raise ValidationError({"reason": [_("请填写合并理由。")]})
     if survivor.pk == duplicate.pk:
-        raise ValidationError("不能把客户合并到自己。", code="invalid")
+        raise ValidationError(_("不能把客户合并到自己。"), code="invalid")
     locked = {c.pk: c for c in Customer.objects.select_for_update().filter(pk__in=[survivor.pk, duplicate.pk])}
     survivor, duplicate = locked[survivor.pk], locked[duplicate.pk]
     if survivor.is_merged or duplicate.is_merged:
-        raise ValidationError("其中一个客户已被合并过。", code="merged")
+        raise ValidationError(_("其中一个客户已被合并过。"), code="merged")
     if not can_merge(actor=actor, survivor=survivor, duplicate=duplicate):
-        raise PermissionDenied("只有主管或管理员可以合并客户。")
+        raise PermissionDenied(_("只有主管或管理员可以合并客户。"))
     moved = {
         "contacts": list(duplicate.contacts.values_list("pk", flat=True)),
         "interactions": list(duplicate.interactions.values_list("pk", flat=True)),
@@ -252,7 +256,7 @@ def _contact_values(fields: ContactFields) -> dict:
     for key in ("name", "title", "wechat"):
         values[key] = clean_text(values[key])
     if not values["name"]:
-        errors["name"] = ["请填写联系人姓名。"]
+        errors["name"] = [_("请填写联系人姓名。")]
     for key, normalize, error_type in (("mobile", normalize_phone, PhoneError), ("email", normalize_email, EmailError)):
         raw = clean_text(values[key])
         try:
@@ -291,9 +295,9 @@ def interaction_record(*, customer: Customer, actor, kind: str, summary: str, oc
                        contact: Contact | None = None) -> Interaction:
     summary = clean_text(summary)
     if not summary:
-        raise ValidationError({"summary": ["请填写互动内容。"]})
+        raise ValidationError({"summary": [_("请填写互动内容。")]})
     if contact is not None and contact.customer_id != customer.pk:
-        raise ValidationError({"contact": ["联系人不属于该客户。"]})
+        raise ValidationError({"contact": [_("联系人不属于该客户。")]})
     now = timezone.now()
     interaction = Interaction(customer=customer, contact=contact, kind=kind, summary=summary[:5000],
                               occurred_at=occurred_at or now, created_by=actor, created_at=now)

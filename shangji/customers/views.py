@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shangji.core.models import AuditEntry
@@ -75,7 +76,8 @@ def customer_create(request):
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(request, f"已创建客户“{customer.name}”（{customer.code}）。")
+            messages.success(request, _("已创建客户“%(name)s”（%(code)s）。") % {"name": customer.name,
+                                                                              "code": customer.code})
             return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/form.html", {"form": form, "candidates": candidates, "creating": True,
                                                    "strong": selectors.strong_match_threshold()})
@@ -100,7 +102,7 @@ def customer_edit(request, pk: int):
         except ValidationError as error:
             _form_errors(form, error)
         else:
-            messages.success(request, "已保存。")
+            messages.success(request, _("已保存。"))
             return redirect("customers:detail", pk=customer.pk)
     return render(request, "customers/form.html", {"form": form, "customer": customer, "candidates": candidates,
                                                    "strong": selectors.strong_match_threshold()})
@@ -135,7 +137,7 @@ def contact_add(request, pk: int):
         try:
             services.contact_create(customer=customer, actor=request.user,
                                     fields=services.ContactFields(**form.cleaned_data))
-            messages.success(request, "已添加联系人。")
+            messages.success(request, _("已添加联系人。"))
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
     else:
@@ -151,7 +153,7 @@ def interaction_add(request, pk: int):
     if form.is_valid():
         try:
             services.interaction_record(customer=customer, actor=request.user, **form.cleaned_data)
-            messages.success(request, "已记录互动。")
+            messages.success(request, _("已记录互动。"))
         except ValidationError as error:
             messages.error(request, "；".join(error.messages))
     else:
@@ -165,13 +167,13 @@ def customer_merge(request, pk: int):
     survivor = selectors.customer_get(user=request.user, pk=pk)
     form = MergeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "请填写被合并客户和合并理由。")
+        messages.error(request, _("请填写被合并客户和合并理由。"))
         return redirect("customers:detail", pk=pk)
     duplicate = get_object_or_404(selectors.customer_list(user=request.user), pk=form.cleaned_data["duplicate"])
     try:
         services.customer_merge(survivor=survivor, duplicate=duplicate, actor=request.user,
                                 reason=form.cleaned_data["reason"])
-        messages.success(request, f"已将“{duplicate.name}”合并到本客户。")
+        messages.success(request, _("已将“%(name)s”合并到本客户。") % {"name": duplicate.name})
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     return redirect("customers:detail", pk=pk)

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgConfig(AppConfig):
     name = "shangji.org"
-    verbose_name = "组织与权限"
+    verbose_name = _("组织与权限")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from shangji.org.choices import KIND_ORDER, Role, UnitKind
 from shangji.org.models import OrgUnit, User
@@ -11,9 +12,10 @@ from shangji.org.models import OrgUnit, User
 @transaction.atomic
 def org_unit_create(*, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
     if parent is None and kind != UnitKind.COMPANY:
-        raise ValueError("只有公司可以没有上级组织")
+        raise ValueError(_("只有公司可以没有上级组织"))
     if parent is not None and KIND_ORDER.index(UnitKind(kind)) <= KIND_ORDER.index(UnitKind(parent.kind)):
-        raise ValueError(f"“{parent.get_kind_display()}”下不能建立“{UnitKind(kind).label}”")
+        raise ValueError(_("“%(parent)s”下不能建立“%(kind)s”") % {"parent": parent.get_kind_display(),
+                                                        "kind": UnitKind(kind).label})
     unit = OrgUnit.objects.create(name=name, kind=kind, parent=parent, path="")
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     unit.save(update_fields=["path"])

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shangji.core.registry import setting
 from shangji.core.services import audit_record, event_emit
@@ -22,7 +23,7 @@ class StaleVersion(Exception):
 
     def __init__(self, current: int):
         self.current = current
-        super().__init__(f"商机已被他人修改（当前版本 {current}），请刷新后重试。")
+        super().__init__(_("商机已被他人修改（当前版本 %(version)s），请刷新后重试。") % {"version": current})
 
 
 @dataclass(frozen=True)
@@ -36,13 +37,14 @@ def _amount(raw, field: str = "amount") -> Decimal:
     try:
         value = Decimal(str(raw))
     except (InvalidOperation, ValueError, TypeError):
-        raise ValidationError({field: ["金额必须是数字。"]}) from None
+        raise ValidationError({field: [_("金额必须是数字。")]}) from None
     if not value.is_finite():
-        raise ValidationError({field: ["金额必须是数字。"]})
+        raise ValidationError({field: [_("金额必须是数字。")]})
     if value < 0:
-        raise ValidationError({field: ["金额不能为负数。"]})
-    if value > setting("pipeline.max_amount"):
-        raise ValidationError({field: [f"金额超过上限 {setting('pipeline.max_amount'):,}。"]})
+        raise ValidationError({field: [_("金额不能为负数。")]})
+    maximum = setting("pipeline.max_amount")
+    if value > maximum:
+        raise ValidationError({field: [_("金额超过上限 %(max)s。") % {"max": f"{maximum:,}"}]})
     return value.quantize(Decimal("0.01"))
 
 
@@ -52,10 +54,10 @@ def _lines(lines: list[LineInput]) -> list[OpportunityLine]:
     for index, line in enumerate(lines, start=1):
         product = products.get(line.product_id)
         if product is None or not product.is_active:
-            raise ValidationError({"lines": [f"第 {index} 行：产品不存在或已停售。"]})
+            raise ValidationError({"lines": [_("第 %(row)s 行：产品不存在或已停售。") % {"row": index}]})
         quantity = _amount(line.quantity, "lines")
         if quantity <= 0:
-            raise ValidationError({"lines": [f"第 {index} 行：数量必须大于 0。"]})
+            raise ValidationError({"lines": [_("第 %(row)s 行：数量必须大于 0。") % {"row": index}]})
         price = product.list_price if line.unit_price is None else _amount(line.unit_price, "lines")
         built.append(OpportunityLine(product=product, quantity=quantity, unit_price=price))
     return built
@@ -72,12 +74,12 @@ def opportunity_create(*, actor, customer, name: str, amount=None, stage: Stage 
                        lines: list[LineInput] | None = None) -> Opportunity:
     name = clean_text(name)
     if not name:
-        raise ValidationError({"name": ["请填写商机名称。"]})
+        raise ValidationError({"name": [_("请填写商机名称。")]})
     if customer.is_merged:
-        raise ValidationError({"customer": ["该客户已被合并，请选择保留的客户。"]})
+        raise ValidationError({"customer": [_("该客户已被合并，请选择保留的客户。")]})
     stage = stage or Stage.objects.filter(is_active=True, is_won=False, is_lost=False).first()
     if stage is None or not stage.is_active:
-        raise ValidationError({"stage": ["阶段不存在或已停用。"]})
+        raise ValidationError({"stage": [_("阶段不存在或已停用。")]})
     built_lines = _lines(lines or [])
     if built_lines:
         amount = sum((line.subtotal for line in built_lines), Decimal("0"))
@@ -133,9 +135,9 @@ def opportunity_move(*, opportunity: Opportunity, actor, to_stage: Stage, versio
     if to_stage.pk == from_stage.pk:
         return opportunity
     if not to_stage.is_active:
-        raise ValidationError({"stage": [f"阶段“{to_stage.name}”已停用。"]})
+        raise ValidationError({"stage": [_("阶段“%(stage)s”已停用。") % {"stage": to_stage.name}]})
     if to_stage.is_lost and lost_reason is None:
-        raise ValidationError({"lost_reason": ["转为输单时请选择输单原因。"]})
+        raise ValidationError({"lost_reason": [_("转为输单时请选择输单原因。")]})
     now = timezone.now()
     is_regression, is_skip = _classify(from_stage, to_stage)
     StageChange.objects.create(
@@ -170,7 +172,7 @@ def opportunity_update(*, opportunity: Opportunity, actor, version: int | None =
     if name is not None:
         name = clean_text(name)
         if not name:
-            raise ValidationError({"name": ["请填写商机名称。"]})
+            raise ValidationError({"name": [_("请填写商机名称。")]})
         changes["name"] = (opportunity.name, name[:120])
     if lines is not None:
         built = _lines(lines)
@@ -191,7 +193,7 @@ def opportunity_update(*, opportunity: Opportunity, actor, version: int | None =
     changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
     if not changes and lines is None:
         return opportunity
-    for field, (_, new) in changes.items():
+    for field, (_old, new) in changes.items():
         setattr(opportunity, field, new)
     opportunity.updated_at = timezone.now()
     opportunity.version += 1

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shangji.core.models import AuditEntry
@@ -62,7 +63,7 @@ def opportunity_create(request):
     customer_id = request.POST.get("customer") or request.GET.get("customer")
     customer = customer_list(user=request.user).filter(pk=customer_id).first() if str(customer_id).isdigit() else None
     if customer is None:
-        messages.error(request, "请先打开一个客户，再从客户页面新建商机。")
+        messages.error(request, _("请先打开一个客户，再从客户页面新建商机。"))
         return redirect("customers:list")
     if not can_change(request.user, customer.owner_id):
         raise PermissionDenied
@@ -75,7 +76,7 @@ def opportunity_create(request):
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, "已创建商机。")
+            messages.success(request, _("已创建商机。"))
             return redirect("pipeline:detail", pk=opportunity.pk)
     return render(request, "pipeline/form.html", {"form": form, "customer": customer})
 
@@ -100,7 +101,7 @@ def opportunity_edit(request, pk: int):
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
-            messages.success(request, "已保存。")
+            messages.success(request, _("已保存。"))
             return redirect("pipeline:detail", pk=opportunity.pk)
     return render(request, "pipeline/form.html", {"form": form, "opportunity": opportunity,
                                                   "customer": opportunity.customer})
@@ -115,7 +116,7 @@ def opportunity_move(request, pk: int):
     form = MoveForm(request.POST)
     error = None
     if not can_change(request.user, opportunity.owner_id):
-        error = "您无权修改该商机。"
+        error = _("您无权修改该商机。")
     elif not form.is_valid():
         error = "；".join(e for errors in form.errors.values() for e in errors)
     else:
@@ -135,5 +136,5 @@ def opportunity_move(request, pk: int):
     if error:
         messages.error(request, error)
     else:
-        messages.success(request, f"阶段已更新为“{opportunity.stage.name}”。")
+        messages.success(request, _("阶段已更新为“%(stage)s”。") % {"stage": opportunity.stage.name})
     return redirect("pipeline:detail", pk=pk)

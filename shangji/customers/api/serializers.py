@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from shangji.customers.models import Contact, Customer, Interaction
@@ -5,7 +6,7 @@ from shangji.customers.models import Contact, Customer, Interaction
 
 class CustomerSerializer(serializers.ModelSerializer):
     owner = serializers.IntegerField(source="owner_id", required=False,
-                                     help_text="负责人用户ID；默认为当前用户。")
+                                     help_text=_("负责人用户ID；默认为当前用户。"))
     owner_name = serializers.CharField(source="owner.display_name", read_only=True)
     industry_name = serializers.CharField(source="industry.name", default=None, read_only=True)
     city_name = serializers.CharField(source="city.name", default=None, read_only=True)
@@ -15,7 +16,7 @@ class CustomerSerializer(serializers.ModelSerializer):
     email = serializers.CharField(max_length=120, required=False, allow_blank=True)
     duplicate_override_reason = serializers.CharField(max_length=500, required=False, allow_blank=True,
                                                       write_only=True,
-                                                      help_text="与已有客户强匹配时必须填写的重复创建理由。")
+                                                      help_text=_("与已有客户强匹配时必须填写的重复创建理由。"))
 
     class Meta:
         model = Customer
@@ -38,18 +39,18 @@ class MatchCandidateSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
-    score = serializers.FloatField(help_text="0–1，越大越可能是同一客户")
+    score = serializers.FloatField(help_text=_("0–1，越大越可能是同一客户"))
     reasons = serializers.ListField(child=serializers.CharField(),
-                                    help_text="命中的匹配键：credit_code、name_exact、name_similar、phone、email")
+                                    help_text=_("命中的匹配键：credit_code、name_exact、name_similar、phone、email"))
     owner = serializers.IntegerField(source="owner_id")
     owner_name = serializers.CharField()
-    can_open = serializers.BooleanField(help_text="当前用户能否打开该客户详情")
+    can_open = serializers.BooleanField(help_text=_("当前用户能否打开该客户详情"))
     interaction_count = serializers.IntegerField()
     last_interaction_at = serializers.DateTimeField(allow_null=True)
 
 
 class MergeSerializer(serializers.Serializer):
-    duplicate = serializers.IntegerField(help_text="被合并（将被并入本客户）的客户ID")
+    duplicate = serializers.IntegerField(help_text=_("被合并（将被并入本客户）的客户ID"))
     reason = serializers.CharField(max_length=500)
 
 

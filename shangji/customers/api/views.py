@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -32,7 +34,7 @@ def assignable_owner(*, actor, owner_id: int | None):
         return None
     owner = user_list(user=actor).filter(pk=owner_id).first()
     if owner is None or not can_change(actor, owner.pk):
-        raise ApiValidationError({"owner": ["不能把记录分配给该用户。"]})
+        raise ApiValidationError({"owner": [_("不能把记录分配给该用户。")]})
     return owner
 
 
@@ -114,7 +116,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         candidates = selectors.customer_match(user=request.user, **query.validated_data)
         return Response({"results": MatchCandidateSerializer(candidates, many=True).data})
 
-    @extend_schema(request=MergeSerializer, responses={201: OpenApiResponse(description="合并完成")})
+    @extend_schema(request=MergeSerializer, responses={201: OpenApiResponse(description=gettext_lazy("合并完成"))})
     @action(detail=True, methods=["post"], filterset_class=None)
     def merge(self, request, pk=None):
         """Merge another customer into this one; contacts, history and opportunities move here (C2)."""
@@ -131,7 +133,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
 def _visible_customer(request, customer_id: int):
     customer = selectors.customer_list(user=request.user).filter(pk=customer_id).first()
     if customer is None:
-        raise ApiValidationError({"customer": ["客户不存在或您无权查看。"]})
+        raise ApiValidationError({"customer": [_("客户不存在或您无权查看。")]})
     if not can_change(request.user, customer.owner_id):
         raise PermissionDenied
     return customer
@@ -162,7 +164,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         contact = serializer.instance
         _visible_customer(self.request, contact.customer_id)
         if "customer" in serializer.validated_data and serializer.validated_data["customer"].pk != contact.customer_id:
-            raise ApiValidationError({"customer": ["联系人不能转移到其他客户，请使用客户合并。"]})
+            raise ApiValidationError({"customer": [_("联系人不能转移到其他客户，请使用客户合并。")]})
         serializer.instance = services.contact_update(contact=contact, actor=self.request.user,
                                                       fields=self._fields(serializer.validated_data, base=contact))
 
@@ -181,7 +183,7 @@ class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         data = serializer.validated_data
         customer = selectors.customer_list(user=self.request.user).filter(pk=data["customer"].pk).first()
         if customer is None:
-            raise ApiValidationError({"customer": ["客户不存在或您无权查看。"]})
+            raise ApiValidationError({"customer": [_("客户不存在或您无权查看。")]})
         serializer.instance = services.interaction_record(
             customer=customer, actor=self.request.user, kind=data["kind"], summary=data["summary"],
             occurred_at=data.get("occurred_at"), contact=data.get("contact"),

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from shangji.pipeline.models import LostReason, Opportunity, OpportunityLine, Stage, StageChange
@@ -27,7 +28,7 @@ class LineSerializer(serializers.ModelSerializer):
 
 
 class OpportunitySerializer(serializers.ModelSerializer):
-    owner = serializers.IntegerField(source="owner_id", required=False, help_text="负责人用户ID；默认为当前用户。")
+    owner = serializers.IntegerField(source="owner_id", required=False, help_text=_("负责人用户ID；默认为当前用户。"))
     owner_name = serializers.CharField(source="owner.display_name", read_only=True)
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     stage_name = serializers.CharField(source="stage.name", read_only=True)
@@ -35,9 +36,9 @@ class OpportunitySerializer(serializers.ModelSerializer):
     days_in_stage = serializers.SerializerMethodField()
     lines = LineSerializer(many=True, required=False)
     version = serializers.IntegerField(required=False,
-                                       help_text="读取时的版本号；不一致时返回 409，避免覆盖他人的修改。")
+                                       help_text=_("读取时的版本号；不一致时返回 409，避免覆盖他人的修改。"))
     note = serializers.CharField(max_length=500, required=False, allow_blank=True, write_only=True,
-                                 help_text="阶段变更备注")
+                                 help_text=_("阶段变更备注"))
 
     class Meta:
         model = Opportunity
@@ -48,7 +49,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
         read_only_fields = ["currency", "region", "stage_entered_at", "closed_at", "created_at", "updated_at"]
         extra_kwargs = {"description": {"max_length": 5000}, "lost_note": {"max_length": 500},
                         "stage": {"required": False,
-                                  "help_text": "阶段ID；新建时默认为第一个阶段。PATCH 修改即推进阶段。"}}
+                                  "help_text": _("阶段ID；新建时默认为第一个阶段。PATCH 修改即推进阶段。")}}
 
     def get_days_in_stage(self, obj) -> int:
         from django.utils import timezone

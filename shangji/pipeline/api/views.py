@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -48,9 +49,9 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         user = self.request.user
         customer = customer_list(user=user).filter(pk=data["customer"].pk).first()
         if customer is None:
-            raise ApiValidationError({"customer": ["客户不存在或您无权查看。"]})
+            raise ApiValidationError({"customer": [_("客户不存在或您无权查看。")]})
         if data.get("stage") is not None and data["stage"].is_closed:
-            raise ApiValidationError({"stage": ["新商机不能直接处于赢单或输单阶段。"]})
+            raise ApiValidationError({"stage": [_("新商机不能直接处于赢单或输单阶段。")]})
         serializer.instance = services.opportunity_create(
             actor=user, customer=customer, name=data["name"], amount=data.get("amount"), stage=data.get("stage"),
             owner=assignable_owner(actor=user, owner_id=data.get("owner_id")),
@@ -65,7 +66,7 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
             raise PermissionDenied
         data = serializer.validated_data
         if "customer" in data and data["customer"].pk != opportunity.customer_id:
-            raise ApiValidationError({"customer": ["商机的客户不能更改。"]})
+            raise ApiValidationError({"customer": [_("商机的客户不能更改。")]})
         version = data.get("version")
         try:
             if "stage" in data and data["stage"].pk != opportunity.stage_id:

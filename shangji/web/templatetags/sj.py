@@ -3,19 +3,23 @@
 from decimal import Decimal
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import pgettext
 
 register = template.Library()
 
 
 @register.filter
 def money(value) -> str:
-    """CNY with thousands separators and 2 decimals; large sums shown in 万."""
+    """CNY with thousands separators and 2 decimals; large sums shown in 万 (in millions outside Chinese)."""
     if value is None or value == "":
         return "0.00"
     amount = Decimal(value)
     if abs(amount) >= Decimal("1000000"):
-        return f"{amount / Decimal('10000'):,.1f}万"
+        if (translation.get_language() or "zh").startswith("zh"):
+            return f"{amount / Decimal('10000'):,.1f}万"
+        # Other languages group large numbers by thousands: 1,234,567 → "1.23M" (English).
+        return pgettext("money in millions", "%(amount)s百万") % {"amount": f"{amount / Decimal('1000000'):,.2f}"}
     return f"{amount:,.2f}"
 
 

@@ -43,7 +43,7 @@
     const response = await fetch(card.dataset.move, {
       method: "POST", body, headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
     });
-    const answer = await response.json().catch(() => ({ message: "网络错误，请重试。" }));
+    const answer = await response.json().catch(() => ({ message: board.dataset.networkError }));
     if (!response.ok) {
       event.from.insertBefore(card, event.from.children[event.oldIndex] || null);
       showError(answer.message);
