@@ -6,6 +6,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list_page, name="list"),
     path("new/", views.customer_create, name="create"),
+    path("export.csv", views.customer_export, name="export"),
     path("match/", views.customer_match_partial, name="match"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),

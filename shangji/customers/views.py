@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shangji.core.exports import csv_response
 from shangji.core.models import AuditEntry
 from shangji.core.visibility import can_change
 from shangji.customers import selectors, services
@@ -33,6 +34,18 @@ def customer_list_page(request):
     filterset = CustomerFilterSet(request.GET, queryset=selectors.customer_list(user=request.user), request=request)
     page = Paginator(filterset.qs.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "customers/list.html", {"filter": filterset, "page": page})
+
+
+@login_required
+def customer_export(request):
+    """The filtered list as CSV — exactly the rows the list page would show this user (O2)."""
+    filterset = CustomerFilterSet(request.GET, queryset=selectors.customer_list(user=request.user), request=request)
+    rows = filterset.qs.order_by("-created_at", "-id").values_list(
+        "code", "name", "credit_code", "industry__name", "grade", "scale", "city__parent__name", "city__name",
+        "phone", "email", "owner__name", "created_at").iterator(chunk_size=2000)
+    header = [_("客户编号"), _("客户名称"), _("统一社会信用代码"), _("行业"), _("等级"), _("规模"), _("大区"),
+              _("地市"), _("电话"), _("邮箱"), _("负责人"), _("创建时间")]
+    return csv_response(filename="customers", header=header, rows=rows)
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shangji.core.exports import csv_response
 from shangji.core.models import AuditEntry
 from shangji.core.visibility import can_change
 from shangji.customers.selectors import customer_list
@@ -28,6 +29,19 @@ def opportunity_list_page(request):
     page = Paginator(filterset.qs.order_by("-updated_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "pipeline/list.html", {"filter": filterset, "page": page,
                                                   "stuck_before": selectors.stuck_before()})
+
+
+@login_required
+def opportunity_export(request):
+    """The filtered list as CSV — exactly the rows the list page would show this user (O2)."""
+    filterset = OpportunityFilterSet(request.GET, queryset=selectors.opportunity_list(user=request.user),
+                                     request=request)
+    rows = filterset.qs.order_by("-updated_at", "-id").values_list(
+        "pk", "name", "customer__code", "customer__name", "stage__name", "amount", "currency", "owner__name",
+        "region__name", "expected_close_date", "stage_entered_at", "closed_at", "created_at").iterator(chunk_size=2000)
+    header = [_("商机ID"), _("商机名称"), _("客户编号"), _("客户名称"), _("阶段"), _("金额"), _("币种"), _("负责人"),
+              _("大区"), _("预计成交日期"), _("进入当前阶段时间"), _("关闭时间"), _("创建时间")]
+    return csv_response(filename="opportunities", header=header, rows=rows)
 
 
 @login_required

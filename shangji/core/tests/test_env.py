@@ -41,3 +41,4 @@ def test_the_command_prints_a_clear_error_for_bad_configuration(tmp_path):
                                  "SHANGJI_DATABASE_URL": "mysql://nope"})
     assert result.returncode == 2
     assert "configuration error: SHANGJI_DATABASE_URL" in result.stderr
+

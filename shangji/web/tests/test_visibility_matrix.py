@@ -67,12 +67,14 @@ def test_pages_show_the_reps_records_exactly_to_those_allowed(actors, world, nam
         expected = 302 if user is None else (200 if SEES[name] else 404)
         assert response.status_code == expected, (name, url)
     for url, text in (("/customers/", customer.name), ("/opportunities/", deal.name),
-                      ("/opportunities/kanban/", deal.name)):
+                      ("/opportunities/kanban/", deal.name), ("/customers/export.csv", customer.name),
+                      ("/opportunities/export.csv", deal.name)):
         response = client.get(url)
         if user is None:
             assert response.status_code == 302 and "/login/" in response["Location"]
             continue
-        assert (text in response.content.decode()) is SEES[name], (name, url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert (text in body.decode()) is SEES[name], (name, url)
     if user is not None:
         south_visible = name in {"other_rep", "other_manager", "director", "finance", "sales_ops", "admin"}
         assert ("深圳的商机" in client.get("/opportunities/").content.decode()) is south_visible, name
