@@ -141,20 +141,25 @@ def _changeable_customer(request, pk: int):
     return customer
 
 
+def _submit(request, form, write, success: str) -> None:
+    """Run a detail-page form's service call and report the outcome as a flash message."""
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return
+    try:
+        write(form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, success)
+
+
 @login_required
 @require_POST
 def contact_add(request, pk: int):
     customer = _changeable_customer(request, pk)
-    form = ContactForm(request.POST)
-    if form.is_valid():
-        try:
-            services.contact_create(customer=customer, actor=request.user,
-                                    fields=services.ContactFields(**form.cleaned_data))
-            messages.success(request, _("已添加联系人。"))
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-    else:
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    _submit(request, ContactForm(request.POST), lambda data: services.contact_create(
+        customer=customer, actor=request.user, fields=services.ContactFields(**data)), _("已添加联系人。"))
     return redirect("customers:detail", pk=customer.pk)
 
 
@@ -162,15 +167,8 @@ def contact_add(request, pk: int):
 @require_POST
 def interaction_add(request, pk: int):
     customer = selectors.customer_get(user=request.user, pk=pk)
-    form = InteractionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.interaction_record(customer=customer, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("已记录互动。"))
-        except ValidationError as error:
-            messages.error(request, "；".join(error.messages))
-    else:
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+    _submit(request, InteractionForm(request.POST), lambda data: services.interaction_record(
+        customer=customer, actor=request.user, **data), _("已记录互动。"))
     return redirect("customers:detail", pk=customer.pk)
 
 
