@@ -128,9 +128,9 @@ def opportunity_move(request, pk: int):
     opportunity = selectors.opportunity_get(user=request.user, pk=pk)
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     form = MoveForm(request.POST)
-    error = None
+    error, code, status = None, "invalid", 400
     if not can_change(request.user, opportunity.owner_id):
-        error = _("您无权修改该商机。")
+        error, code, status = _("您无权修改该商机。"), "permission_denied", 403
     elif not form.is_valid():
         error = "；".join(e for errors in form.errors.values() for e in errors)
     else:
@@ -140,12 +140,12 @@ def opportunity_move(request, pk: int):
                 opportunity=opportunity, actor=request.user, to_stage=data["stage"], version=data["version"],
                 lost_reason=data["lost_reason"], note=data["note"])
         except services.StaleVersion as stale:
-            error = str(stale)
+            error, code, status = str(stale), "conflict", 409
         except ValidationError as invalid:
             error = "；".join(invalid.messages)
     if wants_json:
         if error:
-            return JsonResponse({"code": "invalid", "message": error}, status=400)
+            return JsonResponse({"code": code, "message": error}, status=status)
         return JsonResponse({"id": opportunity.pk, "stage": opportunity.stage_id, "version": opportunity.version})
     if error:
         messages.error(request, error)
