@@ -11,4 +11,5 @@ class Command(BaseCommand):
         parser.add_argument("--no-periodic", action="store_true", help="Workers only; run one scheduler per site.")
 
     def handle(self, *args, **options):
-        call_command("run_huey", no_periodic=options["no_periodic"])
+        # run_huey's --no-periodic stores into `periodic`; pass that destination explicitly.
+        call_command("run_huey", periodic=not options["no_periodic"])
