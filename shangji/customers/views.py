@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shangji.core.exports import csv_response
-from shangji.core.models import AuditEntry
+from shangji.core.selectors import audit_trail
 from shangji.core.visibility import can_change
 from shangji.customers import selectors, services
 from shangji.customers.filtersets import CustomerFilterSet
@@ -57,7 +57,7 @@ def customer_detail(request, pk: int):
         "interactions": customer.interactions.select_related("contact", "created_by")[:30],
         "opportunities": opportunity_list(user=request.user).filter(customer=customer).order_by("-updated_at"),
         "collaborators": customer.shares.select_related("user"),
-        "audit": AuditEntry.objects.filter(entity="customer", entity_id=customer.pk).select_related("actor")[:20],
+        "audit": audit_trail(entity="customer", entity_id=customer.pk),
         "can_change": can_change(request.user, customer.owner_id),
         "contact_form": ContactForm(),
         "interaction_form": InteractionForm(),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shangji.core.exports import csv_response
-from shangji.core.models import AuditEntry
+from shangji.core.selectors import audit_trail
 from shangji.core.visibility import can_change
 from shangji.customers.selectors import customer_list
 from shangji.pipeline import selectors, services
@@ -63,7 +63,7 @@ def opportunity_detail(request, pk: int):
         "opportunity": opportunity,
         "history": selectors.stage_history(opportunity=opportunity),
         "lines": opportunity.lines.select_related("product"),
-        "audit": AuditEntry.objects.filter(entity="opportunity", entity_id=opportunity.pk).select_related("actor")[:20],
+        "audit": audit_trail(entity="opportunity", entity_id=opportunity.pk),
         "can_change": can_change(request.user, opportunity.owner_id),
         "move_form": MoveForm(initial={"stage": opportunity.stage_id, "version": opportunity.version}),
         "stuck_before": selectors.stuck_before(),
