@@ -67,3 +67,12 @@ def test_moving_to_lost_from_the_page_requires_a_reason(actors):
     assert "输单原因" in page
     deal.refresh_from_db()
     assert deal.stage.name == "线索"
+
+
+def test_the_detail_page_shows_a_readable_audit_trail(actors):
+    from shangji.pipeline.services import opportunity_update
+
+    deal = make_opportunity(actors.rep)
+    opportunity_update(opportunity=deal, actor=actors.team_lead, owner=actors.teammate, amount="99")
+    page = signed_in(actors.team_lead).get(f"/opportunities/{deal.pk}/").content.decode()
+    assert "负责人 张伟 → 王芳" in page and "金额 120000.00 → 99.00" in page
