@@ -9,7 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 
 from shangji.customers.dedup import blocking_keys, is_valid_credit_code, normalize_company_name, normalize_phone
 from shangji.customers.models import Contact, Customer, CustomerMatchKey, CustomerShare, Interaction
@@ -36,6 +36,13 @@ def counts() -> dict[str, int]:
     models = (OrgUnit, User, Product, Customer, CustomerMatchKey, CustomerShare, Contact, Interaction, Opportunity,
               StageChange)
     return {model.__name__: model.objects.count() for model in models}
+
+
+def accidental_duplicates() -> int:
+    """Groups of customers sharing a normalized name without a planted duplicate among them."""
+    groups = (Customer.objects.values("name_normalized")
+              .annotate(n=Count("id"), planted=Count("id", filter=Q(duplicate_override_reason=DUPLICATE_REASON))))
+    return groups.filter(n__gt=1, planted=0).count()
 
 
 def test_fixed_logins_have_their_roles_units_and_the_demo_password(seeded):
@@ -108,6 +115,7 @@ def test_near_duplicates_are_planted_across_regions_with_the_override_reason(see
                      .select_related("city").distinct())
         found += any(o.city.parent_id != duplicate.city.parent_id for o in originals)
     assert found >= duplicates.count() * 0.8  # a typo variant may share no key, the rest must
+    assert accidental_duplicates() == 0
 
 
 def test_contacts_interactions_and_shares_belong_to_the_right_people(seeded):
@@ -172,6 +180,7 @@ def test_seed_with_counts_adds_records_to_the_existing_company(seeded):
     assert not codes.filter(n__gt=1).exists()
     assert not Customer.objects.values("code").annotate(n=Count("id")).filter(n__gt=1).exists()
     assert CustomerShare.objects.filter(user__username="presales_1").count() == 30
+    assert accidental_duplicates() == 0  # the second run's names continue the first run's stream
 
 
 def test_opportunities_alone_go_to_existing_customers(seeded):

@@ -15,7 +15,7 @@ class Command(BaseCommand):
                             help=f"追加的客户数（不带参数时加载演示数据：{loader.DEFAULT_CUSTOMERS} 个客户）")
         parser.add_argument("--opportunities", type=int, default=None,
                             help=f"追加的商机数（不带参数时：{loader.DEFAULT_OPPORTUNITIES} 个商机）")
-        parser.add_argument("--batch-size", type=int, default=2000, help="每批写入的客户/商机数")
+        parser.add_argument("--batch-size", type=int, default=loader.BATCH_SIZE, help="每批写入的客户/商机数")
         parser.add_argument("--quiet", action="store_true", help="不输出进度与登录信息")
 
     def handle(self, *args, **options):
