@@ -23,8 +23,9 @@ def org_unit_create(*, name: str, kind: str, parent: OrgUnit | None) -> OrgUnit:
 
 
 @transaction.atomic
-def user_create(*, username: str, password: str, name: str, role: str = Role.REP,
+def user_create(*, username: str, password: str | None, name: str, role: str = Role.REP,
                 org_unit: OrgUnit | None = None, phone: str = "", email: str = "") -> User:
+    """Create a user; `password=None` gives an unusable password (SSO users, bulk loads set a hash later)."""
     user = User(username=username, name=name, role=Role(role), org_unit=org_unit, phone=phone, email=email,
                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
     user.set_password(password)

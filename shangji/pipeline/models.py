@@ -37,6 +37,8 @@ class Stage(models.Model):
 
 
 class LostReason(models.Model):
+    """Why a deal was lost (P1): configurable vocabulary, required when moving to a lost stage."""
+
     name = models.CharField(_("输单原因"), max_length=60, unique=True)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -50,6 +52,8 @@ class LostReason(models.Model):
 
 
 class Product(models.Model):
+    """A sellable SKU of the catalogue; opportunity lines price it."""
+
     sku = models.CharField(_("SKU"), max_length=40, unique=True)
     name = models.CharField(_("产品名称"), max_length=100)
     product_line = models.CharField(_("产品线"), max_length=40, blank=True)
@@ -107,6 +111,9 @@ class Opportunity(models.Model):
             models.Index(fields=["stage", "-updated_at", "-id"], name="opp_stage_updated_idx"),
             models.Index(fields=["stage", "region", "-updated_at"], name="opp_stage_region_idx"),
             models.Index(fields=["-updated_at", "-id"], name="opp_updated_idx"),
+            # Stalled open deals (P4/P6) and closed-by-period reports.
+            models.Index(fields=["stage_entered_at"], condition=Q(closed_at__isnull=True), name="opp_open_age_idx"),
+            models.Index(fields=["closed_at"], name="opp_closed_idx"),
             # Kanban column sums read only these indexes (covering every column the visibility rule
             # and the sum touch), for the whole company and for one region.
             models.Index(fields=["stage", "owner", "customer", "amount"], name="opp_kanban_sum_idx"),
@@ -131,6 +138,8 @@ class Opportunity(models.Model):
 
 
 class OpportunityShare(models.Model):
+    """An explicit share of one deal with a collaborator (O2)."""
+
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="shares",
                                     verbose_name=_("商机"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="opportunity_shares",
@@ -147,6 +156,8 @@ class OpportunityShare(models.Model):
 
 
 class OpportunityLine(models.Model):
+    """A product line of a deal: SKU, quantity and the agreed unit price."""
+
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="lines",
                                     verbose_name=_("商机"))
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("产品"))

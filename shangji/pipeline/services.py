@@ -80,6 +80,9 @@ def opportunity_create(*, actor, customer, name: str, amount=None, stage: Stage 
     stage = stage or Stage.objects.filter(is_active=True, is_won=False, is_lost=False).first()
     if stage is None or not stage.is_active:
         raise ValidationError({"stage": [_("阶段不存在或已停用。")]})
+    if stage.is_closed:
+        # A won or lost deal needs its history (and a lost reason): create it open, then move it.
+        raise ValidationError({"stage": [_("新商机不能直接处于赢单或输单阶段。")]})
     built_lines = _lines(lines or [])
     if built_lines:
         amount = sum((line.subtotal for line in built_lines), Decimal("0"))

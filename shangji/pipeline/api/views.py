@@ -50,8 +50,6 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         customer = customer_list(user=user).filter(pk=data["customer"].pk).first()
         if customer is None:
             raise ApiValidationError({"customer": [_("客户不存在或您无权查看。")]})
-        if data.get("stage") is not None and data["stage"].is_closed:
-            raise ApiValidationError({"stage": [_("新商机不能直接处于赢单或输单阶段。")]})
         serializer.instance = services.opportunity_create(
             actor=user, customer=customer, name=data["name"], amount=data.get("amount"), stage=data.get("stage"),
             owner=assignable_owner(actor=user, owner_id=data.get("owner_id")),

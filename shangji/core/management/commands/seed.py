@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from shangji.demo import loader
-from shangji.demo.org import PASSWORD, login_rows
+from shangji.demo.org import PASSWORD, ensure_org, login_rows
 from shangji.org.models import User
 
 
@@ -26,6 +26,7 @@ class Command(BaseCommand):
                 if not quiet:
                     self.stdout.write("演示数据已存在（用户 admin 已存在），未做任何修改。"
                                       "如需追加数据，请使用 --customers / --opportunities。")
+                    self._print_logins(ensure_org())
                 return
             customers, opportunities = loader.DEFAULT_CUSTOMERS, loader.DEFAULT_OPPORTUNITIES
         customers, opportunities = customers or 0, opportunities or 0
@@ -42,8 +43,11 @@ class Command(BaseCommand):
             f"已写入：客户 {result.customers:,}（其中跨区域重复 {result.duplicates:,}），联系人 {result.contacts:,}，"
             f"互动记录 {result.interactions:,}，协作人 {result.shares:,}，商机 {result.opportunities:,}，"
             f"阶段变更 {result.stage_changes:,}；用时 {result.seconds:.1f} 秒。")
+        self._print_logins(result.org)
+
+    def _print_logins(self, org) -> None:
         self.stdout.write(f"\n演示账号（密码均为 {PASSWORD}）：")
-        rows = [("用户名", "角色", "姓名", "所属组织"), *login_rows(result.org)]
+        rows = [("用户名", "角色", "姓名", "所属组织"), *login_rows(org)]
         widths = [max(_width(row[i]) for row in rows) for i in range(4)]
         for row in rows:
             line = "  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row))
