@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from shangji.core.registry import setting
 from shangji.core.services import audit_record, event_emit
 from shangji.core.text import clean_text
+from shangji.customers.choices import Grade, Scale
 from shangji.customers.dedup import (
     CreditCodeError,
     EmailError,
@@ -92,6 +93,14 @@ def _normalized(fields: CustomerFields) -> dict:
         except error_type as error:
             errors[key] = [str(error)]
     values["address"] = clean_text(fields.address)[:200]
+    if fields.grade not in Grade.values:
+        errors["grade"] = [_("客户等级只能是 A、B、C、D。")]
+    if fields.scale and fields.scale not in Scale.values:
+        errors["scale"] = [_("客户规模不在可选范围内。")]
+    for key, limit in (("latitude", 90), ("longitude", 180)):
+        value = getattr(fields, key)
+        if value is not None and not -limit <= value <= limit:
+            errors[key] = [_("坐标超出范围。")]
     if errors:
         raise ValidationError(errors)
     values["credit_code"] = values["credit_code"] or None

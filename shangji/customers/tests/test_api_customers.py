@@ -146,3 +146,15 @@ def test_schema_and_docs_are_served(actors, client):
     assert client.get("/api/schema/").status_code == 200
     client.force_login(actors.rep)
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize("fields, field", [({"grade": "Z"}, "grade"), ({"scale": "huge"}, "scale")])
+def test_the_service_refuses_values_outside_the_vocabularies(actors, fields, field):
+    from django.core.exceptions import ValidationError
+
+    from shangji.customers.services import CustomerFields, customer_create
+
+    with pytest.raises(ValidationError) as error:
+        customer_create(actor=actors.rep, fields=CustomerFields(name="丽水测试有限公司", **fields))
+    assert field in error.value.message_dict
+    assert not Customer.objects.exists()
