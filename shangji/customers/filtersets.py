@@ -1,6 +1,7 @@
 """One FilterSet for the customer list page and `GET /api/customers/?…`."""
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shangji.customers.choices import Grade
@@ -18,7 +19,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     region = django_filters.ModelChoiceFilter(label=_("大区"), field_name="city__parent",
                                               queryset=OrgUnit.objects.filter(kind=UnitKind.REGION))
     city = django_filters.ModelChoiceFilter(label=_("地市"), queryset=OrgUnit.objects.filter(kind=UnitKind.CITY))
-    owner = django_filters.NumberFilter(label=_("负责人ID"), field_name="owner_id")
+    owner = django_filters.NumberFilter(label=_("负责人ID"), field_name="owner_id", widget=forms.HiddenInput)
     mine = django_filters.BooleanFilter(label=_("只看我的"), widget=TriStateSelect, method="only_mine")
 
     class Meta:

@@ -16,7 +16,7 @@ from shangji.core.selectors import audit_trail
 from shangji.core.visibility import can_change
 from shangji.customers.selectors import customer_list
 from shangji.pipeline import selectors, services
-from shangji.pipeline.filtersets import OpportunityFilterSet
+from shangji.pipeline.filtersets import OpportunityFilterSet, StageChangeFilterSet
 from shangji.pipeline.forms import MoveForm, OpportunityEditForm, OpportunityForm
 
 PAGE_SIZE = 25
@@ -42,6 +42,18 @@ def opportunity_export(request):
     header = [_("商机ID"), _("商机名称"), _("客户编号"), _("客户名称"), _("阶段"), _("金额"), _("币种"), _("负责人"),
               _("大区"), _("预计成交日期"), _("进入当前阶段时间"), _("关闭时间"), _("创建时间")]
     return csv_response(filename="opportunities", header=header, rows=rows)
+
+
+@login_required
+def stage_change_list_page(request):
+    """P4: which deals moved how — e.g. every regression from 谈判 to 需求确认 last month."""
+    filterset = StageChangeFilterSet(request.GET, queryset=selectors.stage_changes_visible(user=request.user),
+                                     request=request)
+    changes = filterset.qs.order_by("-changed_at", "-id")
+    page = Paginator(changes, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "pipeline/changes.html", {
+        "filter": filterset, "page": page, "skip_rate": selectors.skip_rate(user=request.user),
+        "regression_count": changes.filter(is_regression=True).count()})
 
 
 @login_required

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -22,8 +21,7 @@ from shangji.pipeline.api.serializers import (
     StageChangeSerializer,
     StageSerializer,
 )
-from shangji.pipeline.filtersets import OpportunityFilterSet
-from shangji.pipeline.models import StageChange
+from shangji.pipeline.filtersets import OpportunityFilterSet, StageChangeFilterSet
 
 
 def _lines(data) -> list[services.LineInput] | None:
@@ -91,15 +89,6 @@ class OpportunityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         """P4: every stage transition of this deal, oldest first."""
         opportunity = self.get_object()
         return Response(StageChangeSerializer(selectors.stage_history(opportunity=opportunity), many=True).data)
-
-
-class StageChangeFilterSet(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="changed_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="changed_at", lookup_expr="lt")
-
-    class Meta:
-        model = StageChange
-        fields = ["opportunity", "from_stage", "to_stage", "is_regression", "is_skip", "changed_by", "since", "until"]
 
 
 class StageChangeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

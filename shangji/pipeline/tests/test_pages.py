@@ -76,3 +76,17 @@ def test_the_detail_page_shows_a_readable_audit_trail(actors):
     opportunity_update(opportunity=deal, actor=actors.team_lead, owner=actors.teammate, amount="99")
     page = signed_in(actors.team_lead).get(f"/opportunities/{deal.pk}/").content.decode()
     assert "负责人 张伟 → 王芳" in page and "金额 120000.00 → 99.00" in page
+
+
+def test_the_stage_changes_page_lists_last_months_regressions_from_negotiation(actors):
+    from shangji.pipeline.services import opportunity_move
+
+    deal = make_opportunity(actors.rep, stage="谈判", name="回退的商机")
+    make_opportunity(actors.rep, stage="谈判", name="没动的商机")
+    opportunity_move(opportunity=deal, actor=actors.rep, to_stage=stage("需求确认"))
+    query = {"is_regression": "true", "from_stage": stage("谈判").pk, "to_stage": stage("需求确认").pk,
+             "since": "2000-01-01"}
+    page = signed_in(actors.team_lead).get("/opportunities/changes/", query).content.decode()
+    assert "回退的商机" in page and "没动的商机" not in page and "谈判 → 需求确认" in page
+    api_rows = signed_in(actors.team_lead).get("/api/stage-changes/", query).json()["results"]
+    assert [row["opportunity"] for row in api_rows] == [deal.pk]

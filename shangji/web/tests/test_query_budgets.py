@@ -10,7 +10,8 @@ from shangji.customers.services import ContactFields, contact_create
 
 pytestmark = pytest.mark.django_db
 
-PAGES = {"/customers/": 12, "/opportunities/": 12, "/opportunities/kanban/": 22, "/": 14}
+PAGES = {"/customers/": 12, "/opportunities/": 12, "/opportunities/kanban/": 22, "/": 14,
+         "/opportunities/changes/": 14}
 API = {"/api/customers/": 8, "/api/opportunities/": 9, "/api/contacts/": 8, "/api/stage-changes/": 8}
 
 

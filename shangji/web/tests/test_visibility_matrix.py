@@ -68,7 +68,7 @@ def test_pages_show_the_reps_records_exactly_to_those_allowed(actors, world, nam
         assert response.status_code == expected, (name, url)
     for url, text in (("/customers/", customer.name), ("/opportunities/", deal.name),
                       ("/opportunities/kanban/", deal.name), ("/customers/export.csv", customer.name),
-                      ("/opportunities/export.csv", deal.name)):
+                      ("/opportunities/export.csv", deal.name), ("/opportunities/changes/", deal.name)):
         response = client.get(url)
         if user is None:
             assert response.status_code == 302 and "/login/" in response["Location"]
