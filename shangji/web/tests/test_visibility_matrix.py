@@ -78,3 +78,24 @@ def test_pages_show_the_reps_records_exactly_to_those_allowed(actors, world, nam
     if user is not None:
         south_visible = name in {"other_rep", "other_manager", "director", "finance", "sales_ops", "admin"}
         assert ("深圳的商机" in client.get("/opportunities/").content.decode()) is south_visible, name
+
+
+CHANGES = {"rep": True, "team_lead": True, "regional_manager": True, "director": True, "sales_ops": True,
+           "admin": True, "presales": False, "finance": False}
+
+
+@pytest.mark.parametrize("name", [*SEES, "anonymous"])
+def test_edit_pages_open_only_for_those_who_may_change_the_record(actors, world, name):
+    user = actors.all()[name]
+    client = Client()
+    if user is not None:
+        client.login(username=user.username, password=PASSWORD)
+    for url in (f"/customers/{world['customer'].pk}/edit/", f"/opportunities/{world['deal'].pk}/edit/",
+                f"/opportunities/new/?customer={world['customer'].pk}"):
+        status = client.get(url).status_code
+        if user is None:
+            assert status == 302, url
+        elif not SEES[name]:
+            assert status in {404, 302}, (name, url)  # new-deal page sends unknown customers back to the list
+        else:
+            assert status == (200 if CHANGES[name] else 403), (name, url)
