@@ -20,11 +20,12 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from shangji.core.registry import setting
-from shangji.customers.models import Contact, Customer, CustomerShare, Industry
+from shangji.customers.models import Contact, Customer, CustomerMatchKey, CustomerShare, Industry
 from shangji.demo.deals import DealFactory, DealTables
 from shangji.demo.org import DemoOrg, ensure_org, ensure_products
 from shangji.demo.records import PRESALES_SHARES, CustomerFactory, CustomerStub, CustomerTables
-from shangji.pipeline.models import LostReason, Opportunity, Stage
+from shangji.pipeline.models import LostReason, Opportunity, PipelineTotal, Stage, StageChange
+from shangji.pipeline.totals import pipeline_totals_rebuild
 
 DEFAULT_CUSTOMERS = 2000
 DEFAULT_OPPORTUNITIES = 1500
@@ -77,6 +78,19 @@ class _Progress:
         if self.report and (force or now - self.last >= 5 or done == total):
             self.last = now
             self.report(f"{label} {done:,} / {total:,}（{now - self.started:.0f} 秒）")
+
+
+def _refresh_planner_statistics() -> None:
+    """After a bulk load the query planner's statistics are stale (and PostgreSQL's visibility map empty,
+    which rules out index-only scans); refresh them so the first requests get good plans."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # VACUUM cannot run inside a transaction (tests wrap one around everything): ANALYZE can.
+            command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+            for model in (Customer, Contact, Opportunity, StageChange, CustomerMatchKey, PipelineTotal):
+                cursor.execute(f'{command} "{model._meta.db_table}"')
+        else:
+            cursor.execute("ANALYZE")
 
 
 def load(*, customers: int, opportunities: int, batch_size: int = BATCH_SIZE,
@@ -147,6 +161,9 @@ def load(*, customers: int, opportunities: int, batch_size: int = BATCH_SIZE,
         for stubs in _existing_customers(live, batch_size):
             seen += len(stubs)
             add_deals(stubs, opportunities * seen // total - result.opportunities)
+    if opportunities > 0:
+        pipeline_totals_rebuild()  # the bulk path skips the services that keep the kanban counters
+    _refresh_planner_statistics()
     result.seconds = time.monotonic() - started
     return result
 

@@ -127,14 +127,20 @@ class Opportunity(models.Model):
 
     @classmethod
     def visibility_q(cls, scope: Scope) -> Q:
-        # Collaborators on the deal, and the account team of its customer, see it too (O2).
+        return Q(owner_id__in=scope.owner_ids) | cls.shared_q(scope)
+
+    @classmethod
+    def shared_q(cls, scope: Scope) -> Q:
+        """Deals seen through a share: collaborators on the deal and the account team of its customer (O2).
+
+        IN (subquery) rather than a correlated EXISTS: each branch uses its own index, so the database
+        unions small row sets instead of probing the share tables for every deal.
+        """
         from shangji.customers.models import CustomerShare
 
-        # IN (subquery) rather than a correlated EXISTS: each branch can use its own index, so the
-        # database unions three small row sets instead of probing the share tables for every deal.
         on_deal = OpportunityShare.objects.filter(user_id=scope.user_id).values("opportunity_id")
         on_account = CustomerShare.objects.filter(user_id=scope.user_id).values("customer_id")
-        return Q(owner_id__in=scope.owner_ids) | Q(pk__in=on_deal) | Q(customer_id__in=on_account)
+        return Q(pk__in=on_deal) | Q(customer_id__in=on_account)
 
 
 class OpportunityShare(models.Model):
@@ -205,3 +211,28 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_stage or '—'} → {self.to_stage}"
+
+
+class PipelineTotal(models.Model):
+    """Deal count and amount per stage × owner × region, kept exact by the pipeline services.
+
+    The kanban's column sums read these few thousand rows instead of aggregating a million deals
+    (P4 at scale). `region_key` is the region id or 0, so the unique constraint also covers "no region".
+    `pipeline_totals_rebuild()` recomputes the table from the deals (after bulk loads).
+    """
+
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+", verbose_name=_("阶段"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                              verbose_name=_("负责人"))
+    region_key = models.PositiveBigIntegerField(_("大区ID"), default=0)
+    count = models.BigIntegerField(_("商机数"), default=0)
+    amount = models.DecimalField(_("金额合计"), max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["stage", "owner", "region_key"]
+        constraints = [models.UniqueConstraint(fields=["stage", "owner", "region_key"], name="pipelinetotal_unique")]
+        verbose_name = _("阶段汇总")
+        verbose_name_plural = _("阶段汇总")
+
+    def __str__(self) -> str:
+        return f"{self.stage_id}/{self.owner_id}/{self.region_key}: {self.count}"

@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from shangji.core.registry import setting
-from shangji.pipeline.models import LostReason, Opportunity, Stage, StageChange
+from shangji.core.visibility import scope_for
+from shangji.pipeline.models import LostReason, Opportunity, PipelineTotal, Stage, StageChange
 
 
 def stage_list() -> QuerySet[Stage]:
@@ -52,13 +53,22 @@ class KanbanColumn:
     cards: list[Opportunity]
 
 
-def kanban_columns(*, user, queryset: QuerySet[Opportunity]) -> list[KanbanColumn]:
+# Filters the counters can answer; any other active filter makes the sums a live aggregate.
+COUNTER_FILTERS = frozenset({"region", "owner", "mine"})
+
+
+def kanban_columns(*, user, queryset: QuerySet[Opportunity], filters: dict | None) -> list[KanbanColumn]:
     """P4 kanban: per active stage, the count and amount sum of all matching deals plus the newest cards.
 
-    `queryset` is an already filtered `opportunity_list(user=user)`; sums cover all of it.
+    `queryset` is `opportunity_list(user=user)` filtered by `filters` (the filter form's cleaned data);
+    sums cover all of it. `filters=None` (an invalid filter form) always aggregates live.
     """
-    totals = {row["stage_id"]: row for row in queryset.order_by().values("stage_id")
-              .annotate(n=Count("pk"), total=Sum("amount"))}
+    active = {name for name, value in (filters or {}).items() if value not in (None, "", False)}
+    if filters is not None and active <= COUNTER_FILTERS:
+        owner_id = user.pk if filters.get("mine") else filters.get("owner")
+        totals = _totals_from_counters(user=user, region=filters.get("region"), owner_id=owner_id)
+    else:
+        totals = _aggregate(queryset)
     per_column = setting("pipeline.kanban_cards_per_column")
     columns = []
     for stage in stage_list():
@@ -67,6 +77,38 @@ def kanban_columns(*, user, queryset: QuerySet[Opportunity]) -> list[KanbanColum
         columns.append(KanbanColumn(stage=stage, count=row.get("n", 0), total=row.get("total") or Decimal("0"),
                                     cards=cards))
     return columns
+
+
+def _aggregate(deals: QuerySet[Opportunity]) -> dict[int, dict]:
+    return {row["stage_id"]: row for row in deals.order_by().values("stage_id")
+            .annotate(n=Count("pk"), total=Sum("amount"))}
+
+
+def _totals_from_counters(*, user, region, owner_id: int | None) -> dict[int, dict]:
+    """Column sums from PipelineTotal: deals owned within the user's scope, plus the few deals the user
+    sees through a share whose owner is outside that scope (counted live, so nothing is counted twice)."""
+    scope = scope_for(user)
+    counters = PipelineTotal.objects.order_by()
+    if region is not None:
+        counters = counters.filter(region_key=region.pk)
+    if owner_id is not None:
+        counters = counters.filter(owner_id=owner_id)
+    if not scope.sees_all:
+        counters = counters.filter(owner_id__in=scope.owner_ids)
+    totals = {row["stage_id"]: row for row in counters.values("stage_id")
+              .annotate(n=Sum("count"), total=Sum("amount"))}
+    if scope.sees_all or scope.user_id is None:
+        return totals
+    shared = Opportunity.objects.filter(Opportunity.shared_q(scope)).exclude(owner_id__in=scope.owner_ids)
+    if region is not None:
+        shared = shared.filter(region=region)
+    if owner_id is not None:
+        shared = shared.filter(owner_id=owner_id)
+    for stage_id, row in _aggregate(shared).items():
+        base = totals.setdefault(stage_id, {"n": 0, "total": Decimal("0")})
+        base["n"] += row["n"]
+        base["total"] = (base["total"] or Decimal("0")) + (row["total"] or Decimal("0"))
+    return totals
 
 
 def stage_changes_visible(*, user) -> QuerySet[StageChange]:

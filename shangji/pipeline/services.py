@@ -16,6 +16,7 @@ from shangji.core.registry import setting
 from shangji.core.services import audit_record, event_emit
 from shangji.core.text import clean_text
 from shangji.pipeline.models import LostReason, Opportunity, OpportunityLine, Product, Stage, StageChange
+from shangji.pipeline.totals import pipeline_totals_count
 
 
 class StaleVersion(Exception):
@@ -94,6 +95,7 @@ def opportunity_create(*, actor, customer, name: str, amount=None, stage: Stage 
         closed_at=now if stage.is_closed else None, created_by=actor, created_at=now, updated_at=now,
     )
     opportunity.save()
+    pipeline_totals_count(opportunity, +1)
     for line in built_lines:
         line.opportunity = opportunity
     OpportunityLine.objects.bulk_create(built_lines)
@@ -148,6 +150,7 @@ def opportunity_move(*, opportunity: Opportunity, actor, to_stage: Stage, versio
         seconds_in_from_stage=int((now - opportunity.stage_entered_at).total_seconds()),
         is_regression=is_regression, is_skip=is_skip, note=clean_text(note)[:500],
     )
+    pipeline_totals_count(opportunity, -1)
     opportunity.stage = to_stage
     opportunity.stage_entered_at = now
     opportunity.closed_at = now if to_stage.is_closed else None
@@ -157,6 +160,7 @@ def opportunity_move(*, opportunity: Opportunity, actor, to_stage: Stage, versio
     opportunity.version += 1
     opportunity.save(update_fields=["stage", "stage_entered_at", "closed_at", "lost_reason", "lost_note",
                                     "updated_at", "version"])
+    pipeline_totals_count(opportunity, +1)
     audit_record(entity="opportunity", entity_id=opportunity.pk, action="stage_changed", actor=actor,
                  changes={"stage": (from_stage.name, to_stage.name)},
                  note=lost_reason.name if lost_reason else "")
@@ -196,11 +200,16 @@ def opportunity_update(*, opportunity: Opportunity, actor, version: int | None =
     changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
     if not changes and lines is None:
         return opportunity
+    counted = "amount" in changes or "owner_id" in changes
+    if counted:
+        pipeline_totals_count(opportunity, -1)
     for field, (_old, new) in changes.items():
         setattr(opportunity, field, new)
     opportunity.updated_at = timezone.now()
     opportunity.version += 1
     opportunity.save(update_fields=[*changes, "updated_at", "version"])
+    if counted:
+        pipeline_totals_count(opportunity, +1)
     audited = {k: v for k, v in changes.items() if k in ("amount", "owner_id", "expected_close_date", "name")}
     if audited:
         audit_record(entity="opportunity", entity_id=opportunity.pk, action="updated", actor=actor, changes=audited)

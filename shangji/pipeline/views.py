@@ -63,7 +63,9 @@ def kanban(request):
     filterset.form.fields.pop("stage", None)
     queryset = filterset.qs
     return render(request, "pipeline/kanban.html", {
-        "filter": filterset, "columns": selectors.kanban_columns(user=request.user, queryset=queryset),
+        "filter": filterset,
+        "columns": selectors.kanban_columns(user=request.user, queryset=queryset,
+                                            filters=filterset.form.cleaned_data if filterset.is_valid() else None),
         "stuck_before": selectors.stuck_before(), "lost_reasons": selectors.lost_reason_list(),
     })
 
