@@ -18,6 +18,7 @@ import time
 from bench.common import (
     ROOT,
     database_env,
+    drop_postgres_database,
     emit,
     ensure_postgres_database,
     postgres_available,
@@ -37,7 +38,7 @@ def bench_seed(sizes: list[int], dbs: list[str]) -> None:
         os.makedirs(env["SHANGJI_DATA_DIR"], exist_ok=True)
         if db == "postgres":
             env["SHANGJI_DATABASE_URL"] += "_seedrun"
-            _drop_postgres(env["SHANGJI_DATABASE_URL"])
+            drop_postgres_database(env["SHANGJI_DATABASE_URL"])
             ensure_postgres_database(env["SHANGJI_DATABASE_URL"])
         else:
             for suffix in ("", "-wal", "-shm"):
@@ -54,14 +55,6 @@ def bench_seed(sizes: list[int], dbs: list[str]) -> None:
         peak_mb = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
         emit(bench="customers.seed", db=db, rows=size, metric="minutes", value=round(minutes, 2),
              peak_rss_mb=round(peak_mb, 1))
-
-
-def _drop_postgres(url: str) -> None:
-    import psycopg
-
-    base, _, dbname = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
 
 
 def bench_latency(sizes: list[int], dbs: list[str]) -> None:
