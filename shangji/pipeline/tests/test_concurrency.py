@@ -64,6 +64,18 @@ def test_concurrent_amount_edits_without_versions_are_applied_one_after_the_othe
     assert deal.version == 1 + 8  # every edit was serialized by the row lock; none was lost
 
 
+def test_concurrent_moves_of_different_deals_keep_the_kanban_counters_exact(actors):
+    from shangji.pipeline.models import Opportunity, PipelineTotal
+    from shangji.pipeline.selectors import _aggregate
+
+    deals = [make_opportunity(actors.rep, amount=str(1000 * n), stage="线索", name=f"并发{n}") for n in range(1, 9)]
+    run_together(*[lambda d=d: opportunity_move(opportunity=d, actor=actors.rep, to_stage=stage("谈判"))
+                   for d in deals])
+    counters = {row.stage_id: (row.count, row.amount) for row in PipelineTotal.objects.filter(count__gt=0)}
+    live = {stage_id: (row["n"], row["total"]) for stage_id, row in _aggregate(Opportunity.objects.all()).items()}
+    assert counters == live == {stage("谈判").pk: (8, 36000)}
+
+
 def test_two_reps_registering_the_same_credit_code_at_once_create_one_customer(actors):
     from shangji.customers.dedup import make_credit_code, make_organization_code
 
