@@ -24,8 +24,7 @@ then
 fi
 if [ -n "$pg_url" ]; then
   echo "== tests on PostgreSQL ($pg_url)"
-  SHANGJI_DATABASE_URL="$pg_url" SHANGJI_TEST_REDIS_URL="${SHANGJI_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}" \
-    $BIN/python -m pytest -q "$@"
+  SHANGJI_DATABASE_URL="$pg_url" $BIN/python -m pytest -q "$@"
 else
   echo "== PostgreSQL not reachable: skipped the PostgreSQL run"
 fi
