@@ -11,7 +11,7 @@ Each model says how the scope applies to it in `visibility_q(scope)`; querysets 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import models
 
@@ -21,6 +21,13 @@ class Scope:
     user_id: int | None
     sees_all: bool
     owner_ids: frozenset[int]  # owners whose records the user sees by hierarchy (always includes the user)
+    # Per-request answers the models compute once (e.g. the ids shared with the user).
+    memo: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def remember(self, key: str, compute):
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
 
 NOBODY = Scope(user_id=None, sees_all=False, owner_ids=frozenset())

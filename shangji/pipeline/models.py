@@ -133,14 +133,13 @@ class Opportunity(models.Model):
     def shared_q(cls, scope: Scope) -> Q:
         """Deals seen through a share: collaborators on the deal and the account team of its customer (O2).
 
-        IN (subquery) rather than a correlated EXISTS: each branch uses its own index, so the database
-        unions small row sets instead of probing the share tables for every deal.
+        Literal id lists fetched once per request (see `shared_customer_ids`): no share, no SQL branch.
         """
-        from shangji.customers.models import CustomerShare
+        from shangji.customers.models import shared_customer_ids
 
-        on_deal = OpportunityShare.objects.filter(user_id=scope.user_id).values("opportunity_id")
-        on_account = CustomerShare.objects.filter(user_id=scope.user_id).values("customer_id")
-        return Q(pk__in=on_deal) | Q(customer_id__in=on_account)
+        on_deal = scope.remember("shared_opportunity_ids", lambda: list(
+            OpportunityShare.objects.filter(user_id=scope.user_id).values_list("opportunity_id", flat=True)))
+        return Q(pk__in=on_deal) | Q(customer_id__in=shared_customer_ids(scope))
 
 
 class OpportunityShare(models.Model):
