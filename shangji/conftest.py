@@ -109,6 +109,15 @@ def _fresh_settings_cache(monkeypatch):
     forget_cached_overrides()
 
 
+def signed_in(user: User):
+    """A Django test client logged in as `user` (a page visitor)."""
+    from django.test import Client
+
+    client = Client()
+    client.login(username=user.username, password=PASSWORD)
+    return client
+
+
 def make_customer(owner: User, name: str = "上海恒瑞精密机械有限公司", **fields):
     from shangji.customers.services import CustomerFields, customer_create
 

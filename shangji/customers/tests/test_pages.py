@@ -1,16 +1,9 @@
 import pytest
-from django.test import Client
 
-from shangji.conftest import PASSWORD, make_customer
+from shangji.conftest import make_customer, signed_in
 from shangji.customers.models import Contact, Interaction
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def test_owner_adds_a_contact_and_an_interaction_on_the_detail_page(actors):

@@ -1,16 +1,9 @@
 import pytest
-from django.test import Client
 
-from shangji.conftest import PASSWORD, make_customer, make_opportunity, stage
+from shangji.conftest import make_customer, make_opportunity, signed_in, stage
 from shangji.pipeline.models import Opportunity, StageChange
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 def test_rep_creates_a_deal_from_the_customer_page(actors):

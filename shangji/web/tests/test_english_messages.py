@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from shangji.conftest import PASSWORD, make_customer, make_opportunity, stage
 from shangji.pipeline.models import Opportunity
@@ -16,16 +16,6 @@ pytestmark = pytest.mark.django_db
 
 FULL_WIDTH = re.compile(r"[\u3000-\u303f\uff00-\uffef]")
 
-
-@pytest.fixture(autouse=True)
-def _restore_active_language():
-    """The language middleware activates English in this thread; don't let it leak into later tests."""
-    previous = translation.get_language()
-    yield
-    if previous:
-        translation.activate(previous)
-    else:
-        translation.deactivate()
 
 
 def english(client):

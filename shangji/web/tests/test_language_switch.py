@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import translation
 
 from shangji.conftest import PASSWORD
 
@@ -14,16 +13,6 @@ pytestmark = pytest.mark.django_db
 
 CATALOG = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES"
 
-
-@pytest.fixture(autouse=True)
-def _restore_active_language():
-    """LocaleMiddleware activates the request's language in this thread; don't let English leak into later tests."""
-    previous = translation.get_language()
-    yield
-    if previous:
-        translation.activate(previous)
-    else:
-        translation.deactivate()
 
 
 def switch_to(client, language, next_url):
