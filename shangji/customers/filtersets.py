@@ -7,8 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from shangji.customers.choices import Grade
 from shangji.customers.models import Customer, Industry
 from shangji.customers.selectors import customer_search_q
-from shangji.org.choices import UnitKind
-from shangji.org.models import OrgUnit
+from shangji.org.selectors import cities, regions
 from shangji.web.forms import TriStateSelect, style_fields
 
 
@@ -17,8 +16,8 @@ class CustomerFilterSet(django_filters.FilterSet):
     grade = django_filters.ChoiceFilter(label=_("等级"), choices=Grade.choices)
     industry = django_filters.ModelChoiceFilter(label=_("行业"), queryset=Industry.objects.all())
     region = django_filters.ModelChoiceFilter(label=_("大区"), field_name="city__parent",
-                                              queryset=OrgUnit.objects.filter(kind=UnitKind.REGION))
-    city = django_filters.ModelChoiceFilter(label=_("地市"), queryset=OrgUnit.objects.filter(kind=UnitKind.CITY))
+                                              queryset=regions())
+    city = django_filters.ModelChoiceFilter(label=_("地市"), queryset=cities())
     owner = django_filters.NumberFilter(label=_("负责人ID"), field_name="owner_id", widget=forms.HiddenInput)
     mine = django_filters.BooleanFilter(label=_("只看我的"), widget=TriStateSelect, method="only_mine")
 

@@ -3,8 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shangji.customers.choices import Attitude, DecisionRole, Grade, InteractionKind, Scale
 from shangji.customers.models import Industry
-from shangji.org.choices import UnitKind
-from shangji.org.models import OrgUnit
+from shangji.org.selectors import cities
 from shangji.web.forms import StyledForm
 
 
@@ -17,7 +16,7 @@ class CustomerForm(StyledForm):
     scale = forms.ChoiceField(label=_("规模"), choices=[("", "—")] + Scale.choices, required=False)
     grade = forms.ChoiceField(label=_("等级"), choices=Grade.choices, initial=Grade.C)
     city = forms.ModelChoiceField(label=_("地市"), required=False,
-                                  queryset=OrgUnit.objects.filter(kind=UnitKind.CITY).select_related("parent"))
+                                  queryset=cities())
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     duplicate_override_reason = forms.CharField(label=_("重复创建理由"), max_length=500, required=False,
                                                 widget=forms.Textarea(attrs={"rows": 2}))

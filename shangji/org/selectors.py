@@ -18,14 +18,10 @@ def user_list(*, user) -> QuerySet[User]:
     return users if scope.sees_all else users.filter(pk__in=scope.owner_ids)
 
 
-def units_of_kind(kind: str) -> QuerySet[OrgUnit]:
-    """Org units are not secret (names of regions and cities); used for filters and pick lists."""
-    return OrgUnit.objects.filter(kind=kind).order_by("name")
-
-
+# Org units are not secret (names of regions and cities): filters and pick lists list them all.
 def regions() -> QuerySet[OrgUnit]:
-    return units_of_kind(UnitKind.REGION)
+    return OrgUnit.objects.filter(kind=UnitKind.REGION).order_by("name")
 
 
 def cities() -> QuerySet[OrgUnit]:
-    return units_of_kind(UnitKind.CITY).select_related("parent")
+    return OrgUnit.objects.filter(kind=UnitKind.CITY).select_related("parent").order_by("parent__name", "name")

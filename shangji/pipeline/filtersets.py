@@ -4,8 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shangji.org.choices import UnitKind
-from shangji.org.models import OrgUnit
+from shangji.org.selectors import regions
 from shangji.pipeline.models import Opportunity, Stage, StageChange
 from shangji.pipeline.selectors import stuck_before
 from shangji.web.forms import TriStateSelect, style_fields
@@ -14,7 +13,7 @@ from shangji.web.forms import TriStateSelect, style_fields
 class OpportunityFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="search")
     stage = django_filters.ModelChoiceFilter(label=_("阶段"), queryset=Stage.objects.all())
-    region = django_filters.ModelChoiceFilter(label=_("大区"), queryset=OrgUnit.objects.filter(kind=UnitKind.REGION))
+    region = django_filters.ModelChoiceFilter(label=_("大区"), queryset=regions())
     owner = django_filters.NumberFilter(label=_("负责人ID"), field_name="owner_id", widget=forms.HiddenInput)
     customer = django_filters.NumberFilter(label=_("客户ID"), field_name="customer_id", widget=forms.HiddenInput)
     amount_min = django_filters.NumberFilter(label=_("最低金额"), field_name="amount", lookup_expr="gte")

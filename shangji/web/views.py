@@ -26,6 +26,8 @@ def home(request):
         won_sum=Sum("amount", filter=Q(stage__is_won=True, closed_at__gte=since)),
         won_count=Count("pk", filter=Q(stage__is_won=True, closed_at__gte=since)),
         stuck_count=Count("pk", filter=Q(closed_at__isnull=True, stage_entered_at__lt=stuck_before())),
+        closing_count=Count("pk", filter=Q(closed_at__isnull=True, expected_close_date__gte=today,
+                                           expected_close_date__lte=month_end)),
     )
     context = {
         "stats": stats,
