@@ -25,8 +25,6 @@ from shangji.customers.dedup import (
 )
 from shangji.customers.models import Contact, Customer, CustomerMatchKey, Interaction
 
-_CANDIDATES_PER_KEY = 200  # bounds work per lookup; keys are selective, so real matches fit easily
-
 
 def customer_list(*, user, include_merged: bool = False) -> QuerySet[Customer]:
     customers = Customer.objects.visible_to(user).select_related("owner", "industry", "city", "city__parent")
@@ -84,19 +82,20 @@ def customer_match(*, user, name: str = "", credit_code: str = "", phone: str = 
     )
     if not (query.name or query.credit_code or query.phone or query.email):
         return []
+    per_key = setting("customers.match_candidates_per_key")
     ids: set[int] = set()
     if query.name:
         for key in blocking_keys(query.name):
             ids.update(CustomerMatchKey.objects.filter(key=key[:64]).values_list("customer_id", flat=True)
-                       [:_CANDIDATES_PER_KEY])
+                       [:per_key])
     if query.credit_code:
         ids.update(Customer.objects.filter(credit_code=query.credit_code).values_list("pk", flat=True))
     if query.phone:
-        ids.update(Customer.objects.filter(phone=query.phone).values_list("pk", flat=True)[:_CANDIDATES_PER_KEY])
+        ids.update(Customer.objects.filter(phone=query.phone).values_list("pk", flat=True)[:per_key])
         ids.update(Contact.objects.filter(mobile=query.phone).values_list("customer_id", flat=True)
-                   [:_CANDIDATES_PER_KEY])
+                   [:per_key])
     if query.email:
-        ids.update(Customer.objects.filter(email=query.email).values_list("pk", flat=True)[:_CANDIDATES_PER_KEY])
+        ids.update(Customer.objects.filter(email=query.email).values_list("pk", flat=True)[:per_key])
     if not ids:
         return []
     rows = (Customer.objects.filter(pk__in=ids, merged_into__isnull=True)
