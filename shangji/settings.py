@@ -126,7 +126,15 @@ HUEY = {
     "name": env_str("SHANGJI_QUEUE_NAME", "shangji"),
     "immediate": TESTING,
     "utc": True,
-    "consumer": {"workers": env_int("SHANGJI_WORKERS", 2, minimum=1, maximum=64), "worker_type": "thread"},
+    "consumer": {
+        "workers": env_int("SHANGJI_WORKERS", 4, minimum=1, maximum=64),
+        "worker_type": "thread",
+        # Poll an idle SQLite queue at most every 0.2 s so an event reaches its webhook well under a second.
+        "initial_delay": 0.05, "backoff": 1.5, "max_delay": 0.2,
+        # A killed worker leaves its locks behind; the restarted one clears them (the work they
+        # guarded is idempotent, see ADR 0002).
+        "flush_locks": True,
+    },
 }
 if REDIS_URL:
     HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}

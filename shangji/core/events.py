@@ -1,15 +1,19 @@
 """Outbox delivery: the worker hands each persisted Event to the registered handlers, at least once.
 
 Handlers must be idempotent (an event may be delivered again after a crash). Apps register them in
-their AppConfig.ready(); the automation platform is the main consumer.
+their AppConfig.ready(); the automation platform is the main consumer. A commit that wrote events
+wakes the dispatcher at once; the periodic sweep is only the safety net.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shangji.core.models import Event
@@ -17,11 +21,42 @@ from shangji.core.models import Event
 log = logging.getLogger(__name__)
 Handler = Callable[[Event], None]
 _handlers: list[Handler] = []
+_chain: ContextVar[tuple[int, ...]] = ContextVar("rule_chain", default=())
+_dispatching: ContextVar[bool] = ContextVar("dispatching", default=False)
 
 
 def register_handler(handler: Handler) -> None:
     if handler not in _handlers:
         _handlers.append(handler)
+
+
+def current_chain() -> tuple[int, ...]:
+    return _chain.get()
+
+
+@contextlib.contextmanager
+def caused_by(chain: tuple[int, ...]) -> Iterator[None]:
+    """Events emitted inside this block record `chain` (the rules whose actions are running)."""
+    token = _chain.set(chain)
+    try:
+        yield
+    finally:
+        _chain.reset(token)
+
+
+def wake_dispatcher_on_commit() -> None:
+    """Queue one dispatch task per transaction, after it commits (never before the rows are visible)."""
+    if any(callback is _wake for _, callback, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_wake, robust=True)
+
+
+def _wake() -> None:
+    if _dispatching.get():
+        return  # the running dispatch loop drains what its own handlers emitted
+    from shangji.core.tasks import dispatch_events
+
+    dispatch_events()
 
 
 def dispatch_pending(*, batch: int = 500) -> int:
@@ -39,3 +74,27 @@ def dispatch_pending(*, batch: int = 500) -> int:
             Event.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
         delivered += 1
     return delivered
+
+
+def dispatch_all(*, lock: Callable[[], contextlib.AbstractContextManager], wait_seconds: float) -> int:
+    """Drain the outbox under `lock`; a caller that finds it held waits, since the holder may miss its events."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            with lock():
+                token = _dispatching.set(True)
+                try:
+                    total = 0
+                    while delivered := dispatch_pending():
+                        total += delivered
+                    return total
+                finally:
+                    _dispatching.reset(token)
+        except LockHeld:
+            if time.monotonic() > deadline:
+                return 0  # the periodic sweep picks up whatever is left
+            time.sleep(0.02)
+
+
+class LockHeld(Exception):
+    """Raised by a dispatch lock that another worker holds."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from shangji.core.models import AuditEntry
+from shangji.core.models import AuditEntry, Freeze
 
 ACTION_LABELS = {
     "created": _("创建"), "updated": _("修改"), "stage_changed": _("阶段变更"), "merged": _("合并客户"),
     "merged_into": _("并入其他客户"), "setting_changed": _("修改设置"),
+    "frozen": _("冻结"), "unfrozen": _("解冻"),
 }
 FIELD_LABELS = {
     "owner_id": _("负责人"), "amount": _("金额"), "stage": _("阶段"), "name": _("名称"), "grade": _("等级"),
@@ -36,3 +37,8 @@ def audit_trail(*, entity: str, entity_id: int, limit: int = 20) -> list[AuditEn
             entry.old_display = names.get(int(entry.old_value), entry.old_value) if entry.old_value.isdigit() else ""
             entry.new_display = names.get(int(entry.new_value), entry.new_value) if entry.new_value.isdigit() else ""
     return entries
+
+
+def active_freeze(*, entity: str, entity_id: int, action: str) -> Freeze | None:
+    """The freeze that blocks `action` on this record, if any (services refuse the action and say why)."""
+    return Freeze.objects.filter(entity=entity, entity_id=entity_id, action=action, released_at__isnull=True).first()

@@ -7,7 +7,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from shangji.core.models import AuditEntry, Event, SettingValue
+from shangji.core import events
+from shangji.core.models import AuditEntry, Event, Freeze, SettingValue
 from shangji.core.registry import REGISTRY, forget_cached_overrides
 
 
@@ -25,11 +26,16 @@ def audit_record(*, entity: str, entity_id: int, action: str, actor, changes: di
 
 
 def event_emit(*, name: str, entity: str, entity_id: int, actor, payload: dict | None = None) -> Event:
-    """Outbox: persist the event in the caller's transaction; the worker delivers it later."""
-    return Event.objects.create(
+    """Outbox: persist the event in the caller's transaction; the worker is woken when it commits.
+
+    An event emitted while a rule's actions run carries that rule chain, so loops can be stopped.
+    """
+    event = Event.objects.create(
         name=name, entity=entity, entity_id=entity_id, actor_id=getattr(actor, "pk", None),
-        payload=payload or {}, created_at=timezone.now(),
+        payload=payload or {}, created_at=timezone.now(), chain=list(events.current_chain()),
     )
+    events.wake_dispatcher_on_commit()
+    return event
 
 
 @transaction.atomic
@@ -50,3 +56,22 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     return str(getattr(value, "pk", value)) if hasattr(value, "pk") else str(value)
+
+
+def freeze_set(*, entity: str, entity_id: int, action: str, reason: str, actor=None) -> Freeze:
+    """A1 freeze: block `action` on one record until released; setting it twice keeps one freeze."""
+    active = Freeze.objects.filter(entity=entity, entity_id=entity_id, action=action, released_at__isnull=True).first()
+    if active:
+        return active
+    freeze = Freeze.objects.create(entity=entity, entity_id=entity_id, action=action, reason=reason[:300],
+                                   created_by=actor, created_at=timezone.now())
+    audit_record(entity=entity, entity_id=entity_id, action="frozen", actor=actor, note=f"{action}: {reason}"[:500])
+    return freeze
+
+
+def freeze_release(*, entity: str, entity_id: int, action: str, actor=None) -> int:
+    released = Freeze.objects.filter(entity=entity, entity_id=entity_id, action=action,
+                                     released_at__isnull=True).update(released_at=timezone.now())
+    if released:
+        audit_record(entity=entity, entity_id=entity_id, action="unfrozen", actor=actor, note=action)
+    return released

@@ -1,12 +1,36 @@
 """Worker tasks of the core: they only wrap functions, so business code never depends on Huey."""
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+import contextlib
 
-from shangji.core.events import dispatch_pending
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
+from huey.exceptions import TaskLockedException
+
+from shangji.core.events import LockHeld, dispatch_all
+from shangji.core.timers import timers_fire_due
+
+
+@contextlib.contextmanager
+def _dispatch_lock():
+    try:
+        with HUEY.lock_task("dispatch-events"):
+            yield
+    except TaskLockedException:
+        raise LockHeld from None
+
+
+@db_task()
+def dispatch_events() -> int:
+    """Woken by each commit that wrote events."""
+    return dispatch_all(lock=_dispatch_lock, wait_seconds=5.0)
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("dispatch-events")
-def dispatch_events() -> int:
-    return dispatch_pending()
+def sweep_events() -> int:
+    """Safety net: events whose wake-up was lost (a crashed worker) are delivered within a minute."""
+    return dispatch_all(lock=_dispatch_lock, wait_seconds=0.0)
+
+
+@db_periodic_task(crontab(minute="*"))
+def fire_timers() -> int:
+    return timers_fire_due()

@@ -36,4 +36,5 @@ class InteractionKind(models.TextChoices):
     WECHAT = "wechat", _("微信")
     EMAIL = "email", _("邮件")
     MEETING = "meeting", _("会议")
+    FEEDBACK = "feedback", _("客户反馈")
     NOTE = "note", _("备注")

@@ -57,6 +57,7 @@ class Customer(models.Model):
     duplicate_override_reason = models.CharField(_("重复创建理由"), max_length=500, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("创建人"))
+    custom = models.JSONField(_("自定义字段"), default=dict, blank=True)  # A2: values keyed by CustomField.key
     created_at = models.DateTimeField(_("创建时间"), db_index=True)
     updated_at = models.DateTimeField(_("更新时间"))
 
@@ -145,6 +146,7 @@ class Contact(models.Model):
                                      default=DecisionRole.USER)
     attitude = models.CharField(_("态度"), max_length=20, choices=Attitude.choices, default=Attitude.UNKNOWN)
     is_primary = models.BooleanField(_("主要联系人"), default=False)
+    custom = models.JSONField(_("自定义字段"), default=dict, blank=True)  # A2: values keyed by CustomField.key
     created_at = models.DateTimeField(_("创建时间"))
 
     objects = ContactQuerySet.as_manager()

@@ -98,6 +98,7 @@ class Opportunity(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("创建人"))
+    custom = models.JSONField(_("自定义字段"), default=dict, blank=True)  # A2: values keyed by CustomField.key
     created_at = models.DateTimeField(_("创建时间"))
     updated_at = models.DateTimeField(_("更新时间"))
 
