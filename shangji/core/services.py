@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -49,6 +51,21 @@ def setting_update(*, key: str, raw_value: Any, actor) -> Any:
                  changes={key: (previous if previous is not None else definition.default, value)})
     forget_cached_overrides()  # this process reads its own write at once…
     transaction.on_commit(forget_cached_overrides)  # …and drops anything re-cached before the commit
+    return value
+
+
+def changes_payload(changes: dict[str, tuple[Any, Any]]) -> dict:
+    """Event payload of an update: which fields changed and their previous values (for "changed from")."""
+    return {"changed": sorted(changes), "previous": {field: json_value(old) for field, (old, _new) in changes.items()}}
+
+
+def json_value(value: Any) -> Any:
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return value.isoformat()
     return value
 
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shangji.core.registry import setting
-from shangji.core.services import audit_record, event_emit
+from shangji.core.services import audit_record, changes_payload, event_emit
 from shangji.core.text import clean_text
 from shangji.customers.choices import Grade, Scale
 from shangji.customers.dedup import (
@@ -168,8 +168,7 @@ def customer_update(*, customer: Customer, actor, fields: CustomerFields, owner=
     changes = {}
     for key, value in values.items():
         if getattr(customer, key) != value:
-            if key in AUDITED_FIELDS:
-                changes[key] = (getattr(customer, key), value)
+            changes[key] = (getattr(customer, key), value)
             setattr(customer, key, value)
     customer.name_normalized = normalize_company_name(customer.name)
     customer.updated_at = timezone.now()
@@ -180,10 +179,12 @@ def customer_update(*, customer: Customer, actor, fields: CustomerFields, owner=
         raise ValidationError({"credit_code": [CODE_TAKEN]}, code="duplicate_credit_code") from None
     if "name" in changes:
         _write_match_keys(customer)
+    audited = {key: pair for key, pair in changes.items() if key in AUDITED_FIELDS}
+    if audited:
+        audit_record(entity="customer", entity_id=customer.pk, action="updated", actor=actor, changes=audited)
     if changes:
-        audit_record(entity="customer", entity_id=customer.pk, action="updated", actor=actor, changes=changes)
         event_emit(name="customer.updated", entity="customer", entity_id=customer.pk, actor=actor,
-                   payload={"fields": sorted(changes)})
+                   payload=changes_payload(changes))
     return customer
 
 
@@ -283,6 +284,8 @@ def contact_create(*, customer: Customer, actor, fields: ContactFields) -> Conta
     contact.full_clean(exclude=["customer"])
     contact.save()
     audit_record(entity="contact", entity_id=contact.pk, action="created", actor=actor)
+    event_emit(name="contact.created", entity="contact", entity_id=contact.pk, actor=actor,
+               payload={"customer": customer.pk})
     return contact
 
 
@@ -296,6 +299,8 @@ def contact_update(*, contact: Contact, actor, fields: ContactFields) -> Contact
     contact.save()
     if changes:
         audit_record(entity="contact", entity_id=contact.pk, action="updated", actor=actor, changes=changes)
+        event_emit(name="contact.updated", entity="contact", entity_id=contact.pk, actor=actor,
+                   payload=changes_payload(changes))
     return contact
 
 

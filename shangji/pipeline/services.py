@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shangji.core.registry import setting
-from shangji.core.services import audit_record, event_emit
+from shangji.core.services import audit_record, changes_payload, event_emit
 from shangji.core.text import clean_text
 from shangji.pipeline.models import LostReason, Opportunity, OpportunityLine, Product, Stage, StageChange
 from shangji.pipeline.totals import pipeline_totals_count
@@ -213,6 +213,6 @@ def opportunity_update(*, opportunity: Opportunity, actor, version: int | None =
     audited = {k: v for k, v in changes.items() if k in ("amount", "owner_id", "expected_close_date", "name")}
     if audited:
         audit_record(entity="opportunity", entity_id=opportunity.pk, action="updated", actor=actor, changes=audited)
-        event_emit(name="opportunity.updated", entity="opportunity", entity_id=opportunity.pk, actor=actor,
-                   payload={"fields": sorted(audited)})
+    event_emit(name="opportunity.updated", entity="opportunity", entity_id=opportunity.pk, actor=actor,
+               payload=changes_payload(changes))
     return opportunity
