@@ -16,13 +16,16 @@ import sys
 import time
 
 from bench.common import (
+    REDIS_URL,
     ROOT,
     database_env,
     drop_postgres_database,
     emit,
     ensure_postgres_database,
+    fresh_database,
     postgres_available,
     prepared_database,
+    redis_available,
 )
 
 
@@ -64,6 +67,24 @@ def bench_latency(sizes: list[int], dbs: list[str]) -> None:
             subprocess.run([sys.executable, "-m", "bench.api_latency", "--db", db], env=env, check=True, cwd=ROOT)
 
 
+def bench_automation(dbs: list[str]) -> None:
+    """Automation on a fresh database per run: latency and the crash drill go through a real worker process."""
+    for db in dbs:
+        queues = ["sqlite", "redis"] if redis_available() else ["sqlite"]
+        for queue in queues:
+            env = fresh_database(f"automation-{db}-{queue}", db)
+            if queue == "redis":
+                env["SHANGJI_REDIS_URL"] = REDIS_URL
+                env["SHANGJI_QUEUE_NAME"] = f"bench-{os.getpid()}"
+            for what in ("latency", "crash"):
+                subprocess.run([sys.executable, "-m", "bench.automation", what, "--db", db], env=env, check=True,
+                               cwd=ROOT)
+        env = prepared_database(db, 2000, 2000)
+        for what in ("rules", "timers"):
+            subprocess.run([sys.executable, "-m", "bench.automation", what, "--db", db], env=env, check=True,
+                           cwd=ROOT)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default="", help="customers.match_quality | customers.seed | latency")
@@ -75,6 +96,7 @@ def main() -> None:
         "customers.match_quality": bench_match_quality,
         "customers.seed": lambda: bench_seed(sizes, dbs),
         "latency": lambda: bench_latency(sizes, dbs),
+        "automation": lambda: bench_automation(dbs),
     }
     for name, run in benches.items():
         if not args.only or args.only == name or name.startswith(args.only):

@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(os.environ.get("SHANGJI_BENCH_DIR", ROOT / "var" / "bench"))
 PG_BASE = os.environ.get("SHANGJI_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("SHANGJI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def emit(**fields) -> None:
@@ -94,3 +95,30 @@ def drop_postgres_database(url: str) -> None:
     base, _, dbname = url.rpartition("/")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+
+
+def fresh_database(name: str, db: str) -> dict[str, str]:
+    """An empty, migrated database (and queue file) for one benchmark run."""
+    data_dir = BENCH_DIR / name
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for path in data_dir.glob("*.sqlite3*"):
+        path.unlink()
+    env = {**os.environ, "SHANGJI_DATA_DIR": str(data_dir), "SHANGJI_TESTING": "false"}
+    env.pop("SHANGJI_DATABASE_URL", None)
+    env.pop("SHANGJI_REDIS_URL", None)
+    if db == "postgres":
+        env["SHANGJI_DATABASE_URL"] = f"{PG_BASE}/shangji_bench_{name.replace('-', '_')}"
+        drop_postgres_database(env["SHANGJI_DATABASE_URL"])
+        ensure_postgres_database(env["SHANGJI_DATABASE_URL"])
+    shangji(env, "migrate", "--noinput", "-v0")
+    return env
+
+
+def redis_available() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=2).close()
+        return True
+    except OSError:
+        return False

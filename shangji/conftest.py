@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
@@ -75,13 +79,20 @@ def build_actors() -> Actors:
 @pytest.fixture
 def actors(db) -> Actors:
     # Transactional tests flush every table, data-migration rows included: put the defaults back.
+    from django.apps import apps
+
+    from shangji.automation.defaults import install_defaults as install_rule_defaults
+    from shangji.automation.models import Rule
+    from shangji.core.models import CustomField
     from shangji.customers import defaults as customer_defaults
     from shangji.customers.models import Industry
     from shangji.pipeline import defaults as pipeline_defaults
     from shangji.pipeline.models import LostReason, Stage
 
     pipeline_defaults.install_defaults(Stage, LostReason)
+    pipeline_defaults.install_pipeline_defaults(apps.get_model, fast_deal_max_amount=Decimal("20000"))
     customer_defaults.install_defaults(Industry)
+    install_rule_defaults(Rule, Stage, CustomField)
     return build_actors()
 
 
@@ -97,6 +108,25 @@ def api():
         return client
 
     return make
+
+
+@pytest.fixture
+def no_gates(db):
+    """Stage gates off, for tests about something else that move deals freely (e.g. counter shuffles)."""
+    from shangji.pipeline.models import StageGate
+
+    StageGate.objects.update(is_active=False)
+
+
+@pytest.fixture(scope="session")
+def _media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _uploads_in_a_temporary_dir(settings, _media_dir):
+    # Attachments written by tests never land in the data dir.
+    settings.MEDIA_ROOT = _media_dir
 
 
 @pytest.fixture(autouse=True)
@@ -126,16 +156,96 @@ def make_customer(owner: User, name: str = "上海恒瑞精密机械有限公司
                            duplicate_override_reason=reason)
 
 
-def make_opportunity(owner: User, customer=None, *, name: str = "MES 系统一期", amount="120000.00", stage=None):
-    from shangji.pipeline.models import Stage
+def make_opportunity(owner: User, customer=None, *, name: str = "MES 系统一期", amount="120000.00", stage=None,
+                     pipeline=None):
+    from shangji.pipeline.models import Pipeline, Stage
     from shangji.pipeline.services import opportunity_create
 
     customer = customer or make_customer(owner, name=f"{owner.name}的客户有限公司")
     stage = Stage.objects.get(name=stage) if isinstance(stage, str) else stage
-    return opportunity_create(actor=owner, customer=customer, name=name, amount=amount, stage=stage)
+    pipeline = Pipeline.objects.get(name=pipeline) if isinstance(pipeline, str) else pipeline
+    return opportunity_create(actor=owner, customer=customer, name=name, amount=amount, stage=stage,
+                              pipeline=pipeline)
+
+
+def satisfy_gates(opportunity, actor: User | None = None):
+    """Put on file everything the active stage gates of the deal's pipeline ask for — for tests that move
+    deals forward but are not about gates. Returns the refreshed deal (its version may have changed)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db.models import Q
+
+    from shangji.core.attachments import attachment_add
+    from shangji.pipeline.evidence import form_submission_create, opportunity_activity_record
+    from shangji.pipeline.models import StageGate
+    from shangji.pipeline.services import opportunity_update
+
+    actor = actor or opportunity.owner
+    samples = {"text": "测试回答", "number": "1", "date": "2027-01-15"}
+    gates = (StageGate.objects.filter(is_active=True).filter(Q(pipeline=None) | Q(pipeline=opportunity.pipeline))
+             .select_related("deliverable_kind", "form_template"))
+    for gate in gates:
+        if gate.kind == "form":
+            answers = {q["key"]: (q["choices"][0] if q["type"] == "choice" else samples[q["type"]])
+                       for q in gate.form_template.questions}
+            form_submission_create(template=gate.form_template, opportunity=opportunity, answers=answers,
+                                   actor=actor)
+        elif gate.kind == "attachment":
+            attachment_add(entity="opportunity", entity_id=opportunity.pk, kind=gate.deliverable_kind.code,
+                           upload=SimpleUploadedFile("测试文件.pdf", b"%PDF-1.4 test"), actor=actor)
+        elif gate.kind == "activity":
+            upload = SimpleUploadedFile("测试文件.pdf", b"%PDF-1.4 test") if gate.deliverable_kind else None
+            opportunity_activity_record(opportunity=opportunity, actor=actor, kind=gate.interaction_kind,
+                                        summary="测试跟进", upload=upload,
+                                        upload_kind=gate.deliverable_kind.code if upload else "")
+        elif gate.kind == "field" and gate.field_name in ("expected_close_date", "description"):
+            value = {"expected_close_date": date(2027, 1, 15), "description": "测试说明"}[gate.field_name]
+            opportunity.refresh_from_db()
+            if not getattr(opportunity, gate.field_name):
+                opportunity_update(opportunity=opportunity, actor=actor, **{gate.field_name: value})
+    opportunity.refresh_from_db()
+    return opportunity
 
 
 def stage(name: str):
     from shangji.pipeline.models import Stage
 
     return Stage.objects.get(name=name)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Browser journeys: Playwright driving Debian's chromium (never a browser download).
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: run scripts/install-browser.sh (make test does).")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are safe here.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/")

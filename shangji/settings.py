@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "shangji.org",
     "shangji.customers",
     "shangji.pipeline",
+    "shangji.todos",
+    "shangji.notify",
+    "shangji.automation",
     "shangji.web",
 ]
 
@@ -167,6 +170,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Request bodies above this are refused before parsing (oversized input is bad input).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("SHANGJI_MAX_REQUEST_BYTES", 2_621_440, minimum=65_536)
+# File uploads (multipart) may be larger; the attachment size setting (附件大小上限) applies below this cap.
+MAX_UPLOAD_BYTES = env_int("SHANGJI_MAX_UPLOAD_BYTES", 104_857_600, minimum=65_536)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SHANGJI_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -191,6 +196,24 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
+
+# E-mail notifications (A3) over SMTP; no host = no e-mail channel. TLS = STARTTLS (port 587), SSL = port 465.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = env_str("SHANGJI_SMTP_HOST")
+EMAIL_PORT = env_int("SHANGJI_SMTP_PORT", 587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("SHANGJI_SMTP_USER")
+EMAIL_HOST_PASSWORD = env_str("SHANGJI_SMTP_PASSWORD")
+EMAIL_USE_TLS = env_bool("SHANGJI_SMTP_TLS", True)
+EMAIL_USE_SSL = env_bool("SHANGJI_SMTP_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("SHANGJI_SMTP_TLS and SHANGJI_SMTP_SSL cannot both be true: use TLS for port 587, SSL for 465")
+DEFAULT_FROM_EMAIL = env_str("SHANGJI_SMTP_FROM", EMAIL_HOST_USER or "shangji@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = 30  # seconds; notification sends pass their own (shorter) timeout from the settings page
+# The site's public address, for absolute links in e-mails and group-robot messages (empty = bare paths).
+BASE_URL = env_str("SHANGJI_BASE_URL").rstrip("/")
+if BASE_URL and not BASE_URL.startswith(("http://", "https://")):
+    raise ConfigError(f"SHANGJI_BASE_URL={BASE_URL!r}: expected https://crm.example.com")
 
 LOGGING = {
     "version": 1,

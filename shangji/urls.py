@@ -8,6 +8,9 @@ api_patterns = [
     path("", include("shangji.org.api.urls")),
     path("", include("shangji.customers.api.urls")),
     path("", include("shangji.pipeline.api.urls")),
+    path("", include("shangji.todos.api.urls")),
+    path("", include("shangji.notify.api.urls")),
+    path("", include("shangji.automation.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -18,6 +21,10 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("customers/", include("shangji.customers.urls")),
     path("opportunities/", include("shangji.pipeline.urls")),
+    path("tasks/", include("shangji.todos.urls")),
+    path("notifications/", include("shangji.notify.urls")),
+    path("automation/", include("shangji.automation.urls")),
+    path("settings/pipelines/", include("shangji.pipeline.config_urls")),
     path("settings/", include("shangji.core.urls")),
     path("", include("shangji.web.urls")),
 ]

@@ -25,6 +25,9 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if request.META.get("CONTENT_TYPE", "").startswith("multipart/form-data"):
+            # File uploads stream to disk; their own limit is the attachment size setting.
+            limit = max(limit, settings.MAX_UPLOAD_BYTES)
         if length > limit:
             # Runs before LanguageMiddleware: answer in the user's language without activating it for the thread.
             with translation.override(chosen_language(request)):

@@ -186,3 +186,31 @@ class Freeze(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity}#{self.entity_id} {self.action}"
+
+
+class Attachment(models.Model):
+    """A file attached to a business record (`entity` + `entity_id`, like the audit trail).
+
+    `kind` is a deliverable kind code (P2: 通话录音纪要, 技术方案…) or blank for a plain file. Written only by
+    `shangji.core.attachments.attachment_add`, which checks the record is visible and changeable.
+    """
+
+    entity = models.CharField(_("对象类型"), max_length=40)
+    entity_id = models.BigIntegerField(_("对象ID"))
+    kind = models.CharField(_("交付物类型"), max_length=40, blank=True)
+    file = models.FileField(_("文件"), upload_to="attachments/%Y/%m/", max_length=255)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    size = models.BigIntegerField(_("大小（字节）"))
+    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("上传人"))
+    uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [models.Index(fields=["entity", "entity_id", "kind"], name="attachment_entity_idx")]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.original_name

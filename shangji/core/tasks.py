@@ -1,6 +1,7 @@
 """Worker tasks of the core: they only wrap functions, so business code never depends on Huey."""
 
 import contextlib
+import threading
 
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
@@ -34,3 +35,27 @@ def sweep_events() -> int:
 @db_periodic_task(crontab(minute="*"))
 def fire_timers() -> int:
     return timers_fire_due()
+
+
+_started = threading.Event()
+
+
+@HUEY.on_startup()
+def recover_after_restart() -> None:
+    """A restarted worker picks up at once what a killed one left (each consumer thread calls this; the
+    first one per process enqueues the sweeps)."""
+    if _started.is_set():
+        return
+    _started.set()
+    sweep_events()
+    fire_timers()
+    for sweep in _startup_sweeps:
+        sweep()
+
+
+_startup_sweeps: list = []
+
+
+def run_at_worker_start(task) -> None:
+    """Apps add their own safety-net sweeps (e.g. notify's delivery sweep) to the restart recovery."""
+    _startup_sweeps.append(task)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from shangji.core.models import Timer, TimerStatus
@@ -52,32 +52,39 @@ def timer_cancel(*, key: str | None = None, entity: str | None = None, entity_id
     return timers.update(status=TimerStatus.CANCELLED, finished_at=timezone.now(), note=note[:500])
 
 
-def timers_fire_due(*, now: datetime | None = None, batch: int = 1000) -> int:
-    """Fire up to `batch` due timers, oldest first; returns how many fired. Safe to run concurrently."""
+def timers_fire_due(*, now: datetime | None = None, batch: int = 1000, chunk: int = 200) -> int:
+    """Fire up to `batch` due timers, oldest first; returns how many fired. Safe to run concurrently.
+
+    Timers are claimed and fired `chunk` to a transaction, each handler under its own savepoint: a failing
+    handler undoes only its own effects (its timer is marked failed), and a worker killed mid-chunk leaves
+    the whole chunk pending, to fire again. Concurrent sweepers skip rows another one has claimed."""
     now = now or timezone.now()
-    due_ids = list(Timer.objects.filter(status=TimerStatus.PENDING, due_at__lte=now)
-                   .order_by("due_at", "id").values_list("id", flat=True)[:batch])
+    due = list(Timer.objects.filter(status=TimerStatus.PENDING, due_at__lte=now).order_by("due_at", "id")[:batch])
     fired = 0
-    for timer_id in due_ids:
-        fired += _fire(timer_id, now)
+    for start in range(0, len(due), chunk):
+        with transaction.atomic():
+            fired += _fire_chunk(due[start:start + chunk], now)
     return fired
 
 
-def _fire(timer_id: int, now: datetime) -> int:
-    try:
-        with transaction.atomic():
-            # Claim: only one sweeper marks it; a lost race updates nothing and skips the handler.
-            if not Timer.objects.filter(pk=timer_id, status=TimerStatus.PENDING).update(
-                    status=TimerStatus.FIRED, finished_at=now):
-                return 0
-            timer = Timer.objects.get(pk=timer_id)
-            handler = _handlers.get(timer.kind)
-            if handler is None:
-                raise LookupError(f"no handler for timer kind {timer.kind}")
-            handler(timer)
-            return 1
-    except Exception as error:
-        log.exception("timer %s failed", timer_id)
-        Timer.objects.filter(pk=timer_id, status=TimerStatus.PENDING).update(
-            status=TimerStatus.FAILED, finished_at=now, note=str(error)[:500])
-        return 0
+def _fire_chunk(timers: list[Timer], now: datetime) -> int:
+    pending = Timer.objects.filter(pk__in=[timer.pk for timer in timers], status=TimerStatus.PENDING)
+    if connection.features.has_select_for_update_skip_locked:
+        pending = pending.select_for_update(skip_locked=True)
+    claimed = set(pending.values_list("pk", flat=True))
+    Timer.objects.filter(pk__in=claimed).update(status=TimerStatus.FIRED, finished_at=now)
+    fired = 0
+    for timer in timers:
+        if timer.pk not in claimed:
+            continue
+        try:
+            with transaction.atomic():
+                handler = _handlers.get(timer.kind)
+                if handler is None:
+                    raise LookupError(f"no handler for timer kind {timer.kind}")
+                handler(timer)
+            fired += 1
+        except Exception as error:
+            log.exception("timer %s failed", timer.pk)
+            Timer.objects.filter(pk=timer.pk).update(status=TimerStatus.FAILED, note=str(error)[:500])
+    return fired

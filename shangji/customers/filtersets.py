@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shangji.core.customfields.filters import add_custom_filters
 from shangji.customers.choices import Grade
 from shangji.customers.models import Customer, Industry
 from shangji.customers.selectors import customer_search_q
@@ -27,6 +28,7 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        add_custom_filters(self, "customer")  # A2: cf_<key> filters, before the form is built
         style_fields(self.form, small=True)
 
     def search(self, queryset, name, value):

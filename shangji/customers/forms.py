@@ -1,13 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shangji.core.customfields.forms import CustomFieldsFormMixin
 from shangji.customers.choices import Attitude, DecisionRole, Grade, InteractionKind, Scale
 from shangji.customers.models import Industry
 from shangji.org.selectors import cities
 from shangji.web.forms import StyledForm
 
 
-class CustomerForm(StyledForm):
+class CustomerForm(CustomFieldsFormMixin, StyledForm):
+    custom_entity = "customer"
     name = forms.CharField(label=_("客户名称"), max_length=200)
     credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=40, required=False)
     phone = forms.CharField(label=_("电话"), max_length=40, required=False)
@@ -22,7 +24,8 @@ class CustomerForm(StyledForm):
                                                 widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ContactForm(StyledForm):
+class ContactForm(CustomFieldsFormMixin, StyledForm):
+    custom_entity = "contact"
     name = forms.CharField(label=_("姓名"), max_length=40)
     title = forms.CharField(label=_("职务"), max_length=60, required=False)
     mobile = forms.CharField(label=_("手机"), max_length=40, required=False)

@@ -175,6 +175,8 @@ class Interaction(models.Model):
                                  verbose_name=_("客户"))
     contact = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="interactions",
                                 verbose_name=_("联系人"))
+    opportunity = models.ForeignKey("pipeline.Opportunity", on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="interactions", verbose_name=_("商机"))  # P2 activity gates
     kind = models.CharField(_("方式"), max_length=10, choices=InteractionKind.choices)
     occurred_at = models.DateTimeField(_("发生时间"), db_index=True)
     summary = models.TextField(_("内容"))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shangji.core.customfields import custom_values_apply
 from shangji.core.registry import setting
 from shangji.core.services import audit_record, changes_payload, event_emit
 from shangji.core.text import clean_text
@@ -130,14 +131,16 @@ def _write_match_keys(customer: Customer) -> None:
 
 
 @transaction.atomic
-def customer_create(*, actor, fields: CustomerFields, owner=None, duplicate_override_reason: str = "") -> Customer:
+def customer_create(*, actor, fields: CustomerFields, owner=None, duplicate_override_reason: str = "",
+                    custom: dict | None = None) -> Customer:
     values = _normalized(fields)
+    custom_changes = custom_values_apply(entity="customer", current=None, given=custom)
     reason = clean_text(duplicate_override_reason)[:500]
     _check_duplicates(actor=actor, values=values, override_reason=reason)
     now = timezone.now()
-    customer = Customer(**values, name_normalized=normalize_company_name(values["name"]), owner=owner or actor,
-                        created_by=actor, created_at=now, updated_at=now, duplicate_override_reason=reason,
-                        code=f"tmp-{uuid.uuid4().hex[:16]}")
+    customer = Customer(**values, custom=custom_changes.values, name_normalized=normalize_company_name(values["name"]),
+                        owner=owner or actor, created_by=actor, created_at=now, updated_at=now,
+                        duplicate_override_reason=reason, code=f"tmp-{uuid.uuid4().hex[:16]}")
     try:
         with transaction.atomic():
             customer.save()
@@ -153,13 +156,22 @@ def customer_create(*, actor, fields: CustomerFields, owner=None, duplicate_over
     return customer
 
 
+def customer_fields_of(customer: Customer) -> CustomerFields:
+    """The customer's current editable values, for a caller that changes only something else (e.g. the owner)."""
+    values = {name: getattr(customer, name) for name in CustomerFields.__dataclass_fields__}
+    values["credit_code"] = values["credit_code"] or ""  # stored as NULL when absent
+    return CustomerFields(**values)
+
+
 @transaction.atomic
 def customer_update(*, customer: Customer, actor, fields: CustomerFields, owner=None,
-                    duplicate_override_reason: str = "") -> Customer:
+                    duplicate_override_reason: str = "", custom: dict | None = None) -> Customer:
+    """`custom` is a partial update (given keys replace, others are kept); the result must hold the required ones."""
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.is_merged:
         raise ValidationError(_("该客户已被合并，请编辑保留的客户。"), code="merged")
     values = _normalized(fields)
+    custom_changes = custom_values_apply(entity="customer", current=customer.custom, given=custom)
     if values["name"] != customer.name or values["credit_code"] != customer.credit_code:
         _check_duplicates(actor=actor, values=values, override_reason=clean_text(duplicate_override_reason),
                           exclude_id=customer.pk)
@@ -170,6 +182,9 @@ def customer_update(*, customer: Customer, actor, fields: CustomerFields, owner=
         if getattr(customer, key) != value:
             changes[key] = (getattr(customer, key), value)
             setattr(customer, key, value)
+    if custom_changes.changed:
+        customer.custom = custom_changes.values
+        changes |= custom_changes.payload_changes()
     customer.name_normalized = normalize_company_name(customer.name)
     customer.updated_at = timezone.now()
     try:
@@ -179,7 +194,7 @@ def customer_update(*, customer: Customer, actor, fields: CustomerFields, owner=
         raise ValidationError({"credit_code": [CODE_TAKEN]}, code="duplicate_credit_code") from None
     if "name" in changes:
         _write_match_keys(customer)
-    audited = {key: pair for key, pair in changes.items() if key in AUDITED_FIELDS}
+    audited = {key: pair for key, pair in changes.items() if key in AUDITED_FIELDS} | custom_changes.audit_changes()
     if audited:
         audit_record(entity="customer", entity_id=customer.pk, action="updated", actor=actor, changes=audited)
     if changes:
@@ -231,6 +246,7 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, actor, reason: st
     for key in ("phone", "email", "address", "credit_code"):
         if not getattr(survivor, key) and getattr(duplicate, key):
             setattr(survivor, key, getattr(duplicate, key))
+    survivor.custom = {**(duplicate.custom or {}), **(survivor.custom or {})}  # A2: fill the survivor's blanks
     duplicate.merged_into = survivor
     duplicate.credit_code = None
     duplicate.updated_at = survivor.updated_at = timezone.now()
@@ -279,8 +295,10 @@ def _contact_values(fields: ContactFields) -> dict:
 
 
 @transaction.atomic
-def contact_create(*, customer: Customer, actor, fields: ContactFields) -> Contact:
-    contact = Contact(customer=customer, created_at=timezone.now(), **_contact_values(fields))
+def contact_create(*, customer: Customer, actor, fields: ContactFields, custom: dict | None = None) -> Contact:
+    values = _contact_values(fields)
+    custom_changes = custom_values_apply(entity="contact", current=None, given=custom)
+    contact = Contact(customer=customer, created_at=timezone.now(), custom=custom_changes.values, **values)
     contact.full_clean(exclude=["customer"])
     contact.save()
     audit_record(entity="contact", entity_id=contact.pk, action="created", actor=actor)
@@ -290,15 +308,20 @@ def contact_create(*, customer: Customer, actor, fields: ContactFields) -> Conta
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, actor, fields: ContactFields) -> Contact:
+def contact_update(*, contact: Contact, actor, fields: ContactFields, custom: dict | None = None) -> Contact:
+    """`custom` is a partial update (given keys replace, others are kept)."""
     values = _contact_values(fields)
+    custom_changes = custom_values_apply(entity="contact", current=contact.custom, given=custom)
     changes = {k: (getattr(contact, k), v) for k, v in values.items() if getattr(contact, k) != v}
     for key, value in values.items():
         setattr(contact, key, value)
+    contact.custom = custom_changes.values
     contact.full_clean(exclude=["customer"])
     contact.save()
+    changes |= custom_changes.payload_changes()
     if changes:
-        audit_record(entity="contact", entity_id=contact.pk, action="updated", actor=actor, changes=changes)
+        audited = {k: v for k, v in changes.items() if not k.startswith("custom.")} | custom_changes.audit_changes()
+        audit_record(entity="contact", entity_id=contact.pk, action="updated", actor=actor, changes=audited)
         event_emit(name="contact.updated", entity="contact", entity_id=contact.pk, actor=actor,
                    payload=changes_payload(changes))
     return contact
@@ -306,17 +329,21 @@ def contact_update(*, contact: Contact, actor, fields: ContactFields) -> Contact
 
 @transaction.atomic
 def interaction_record(*, customer: Customer, actor, kind: str, summary: str, occurred_at=None,
-                       contact: Contact | None = None) -> Interaction:
+                       contact: Contact | None = None, opportunity=None) -> Interaction:
+    """`opportunity` links the touch point to a deal of this customer (P2 activity gates)."""
     summary = clean_text(summary)
     if not summary:
         raise ValidationError({"summary": [_("请填写互动内容。")]})
     if contact is not None and contact.customer_id != customer.pk:
         raise ValidationError({"contact": [_("联系人不属于该客户。")]})
+    if opportunity is not None and opportunity.customer_id != customer.pk:
+        raise ValidationError({"opportunity": [_("商机不属于该客户。")]})
     now = timezone.now()
     interaction = Interaction(customer=customer, contact=contact, kind=kind, summary=summary[:5000],
-                              occurred_at=occurred_at or now, created_by=actor, created_at=now)
-    interaction.full_clean(exclude=["customer", "contact", "created_by"])
+                              occurred_at=occurred_at or now, created_by=actor, created_at=now, opportunity=opportunity)
+    interaction.full_clean(exclude=["customer", "contact", "created_by", "opportunity"])
     interaction.save()
     event_emit(name="customer.interaction_recorded", entity="customer", entity_id=customer.pk, actor=actor,
-               payload={"interaction": interaction.pk, "kind": kind})
+               payload={"interaction": interaction.pk, "kind": kind,
+                        "opportunity": opportunity.pk if opportunity is not None else None})
     return interaction

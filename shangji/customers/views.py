@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shangji.core.customfields import custom_rows, export_columns
 from shangji.core.exports import csv_response
 from shangji.core.selectors import audit_trail
 from shangji.core.visibility import can_change
@@ -42,24 +43,31 @@ def customer_export(request):
     filterset = CustomerFilterSet(request.GET, queryset=selectors.customer_list(user=request.user), request=request)
     rows = filterset.qs.order_by("-created_at", "-id").values_list(
         "code", "name", "credit_code", "industry__name", "grade", "scale", "city__parent__name", "city__name",
-        "phone", "email", "owner__name", "created_at").iterator(chunk_size=2000)
+        "phone", "email", "owner__name", "created_at", "custom").iterator(chunk_size=2000)
     header = [_("客户编号"), _("客户名称"), _("统一社会信用代码"), _("行业"), _("等级"), _("规模"), _("大区"),
               _("地市"), _("电话"), _("邮箱"), _("负责人"), _("创建时间")]
-    return csv_response(filename="customers", header=header, rows=rows)
+    custom_header, custom_cells = export_columns("customer", request=request)  # A2: one column per custom field
+    return csv_response(filename="customers", header=header + custom_header,
+                        rows=((*row[:-1], *custom_cells(row[-1])) for row in rows))
 
 
 @login_required
 def customer_detail(request, pk: int):
     customer = selectors.customer_get(user=request.user, pk=pk)
+    contacts = list(customer.contacts.all())
+    contact_custom = custom_rows(contacts, entity="contact", request=request)
+    for contact in contacts:
+        contact.custom_rows = [row for row in contact_custom[contact.pk] if row.text]
     context = {
         "customer": customer,
-        "contacts": customer.contacts.all(),
+        "custom_rows": custom_rows([customer], entity="customer", request=request)[customer.pk],
+        "contacts": contacts,
         "interactions": customer.interactions.select_related("contact", "created_by")[:30],
         "opportunities": opportunity_list(user=request.user).filter(customer=customer).order_by("-updated_at"),
         "collaborators": customer.shares.select_related("user"),
         "audit": audit_trail(entity="customer", entity_id=customer.pk),
         "can_change": can_change(request.user, customer.owner_id),
-        "contact_form": ContactForm(),
+        "contact_form": ContactForm(user=request.user, request=request),
         "interaction_form": InteractionForm(),
         "merge_form": MergeForm(),
         "can_merge": request.user.is_manager or request.user.can_edit_everything,
@@ -77,12 +85,13 @@ def _fields(data: dict) -> services.CustomerFields:
 
 @login_required
 def customer_create(request):
-    form = CustomerForm(request.POST or None)
+    form = CustomerForm(request.POST or None, user=request.user, request=request)
     candidates = []
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_create(actor=request.user, fields=_fields(form.cleaned_data),
-                                                duplicate_override_reason=form.cleaned_data["duplicate_override_reason"])
+                                                duplicate_override_reason=form.cleaned_data["duplicate_override_reason"],
+                                                custom=form.custom_values())
         except services.DuplicateSuspected as error:
             candidates = error.candidates
             _form_errors(form, error)
@@ -103,12 +112,13 @@ def customer_edit(request, pk: int):
         raise PermissionDenied
     initial = {key: getattr(customer, key) for key in ("name", "phone", "email", "scale", "grade", "address")}
     initial |= {"credit_code": customer.credit_code or "", "industry": customer.industry_id, "city": customer.city_id}
-    form = CustomerForm(request.POST or None, initial=initial)
+    form = CustomerForm(request.POST or None, initial=initial, user=request.user, record=customer, request=request)
     candidates = []
     if request.method == "POST" and form.is_valid():
         try:
             services.customer_update(customer=customer, actor=request.user, fields=_fields(form.cleaned_data),
-                                     duplicate_override_reason=form.cleaned_data["duplicate_override_reason"])
+                                     duplicate_override_reason=form.cleaned_data["duplicate_override_reason"],
+                                     custom=form.custom_values())
         except services.DuplicateSuspected as error:
             candidates = error.candidates
             _form_errors(form, error)
@@ -158,8 +168,11 @@ def _submit(request, form, write, success: str) -> None:
 @require_POST
 def contact_add(request, pk: int):
     customer = _changeable_customer(request, pk)
-    _submit(request, ContactForm(request.POST), lambda data: services.contact_create(
-        customer=customer, actor=request.user, fields=services.ContactFields(**data)), _("已添加联系人。"))
+    form = ContactForm(request.POST, user=request.user, request=request)
+    _submit(request, form, lambda data: services.contact_create(
+        customer=customer, actor=request.user, custom=form.custom_values(),
+        fields=services.ContactFields(**{key: data[key] for key in services.ContactFields.__dataclass_fields__})),
+        _("已添加联系人。"))
     return redirect("customers:detail", pk=customer.pk)
 
 

@@ -22,9 +22,11 @@ from django.utils import timezone
 from shangji.core.registry import setting
 from shangji.customers.models import Contact, Customer, CustomerMatchKey, CustomerShare, Industry
 from shangji.demo.deals import DealFactory, DealTables
+from shangji.demo.evidence import Evidence
 from shangji.demo.org import DemoOrg, ensure_org, ensure_products
 from shangji.demo.records import PRESALES_SHARES, CustomerFactory, CustomerStub, CustomerTables
-from shangji.pipeline.models import LostReason, Opportunity, PipelineTotal, Stage, StageChange
+from shangji.pipeline.models import LostReason, Opportunity, Pipeline, PipelineTotal, StageChange
+from shangji.pipeline.pipelines import pipeline_stages, with_stages
 from shangji.pipeline.totals import pipeline_totals_rebuild
 
 DEFAULT_CUSTOMERS = 2000
@@ -120,9 +122,9 @@ def load(*, customers: int, opportunities: int, batch_size: int = BATCH_SIZE,
         code_prefix=setting("customers.code_prefix"), namer_start=_namer_start(),
         presales_quota=max(0, PRESALES_SHARES - presales_shares))
     deal_factory = DealFactory(
-        rng=rng, org=org, stages=list(Stage.objects.all()),
+        rng=rng, org=org, pipelines=[(p, pipeline_stages(p)) for p in with_stages(Pipeline.objects.all())],
         lost_reasons=list(LostReason.objects.filter(is_active=True)), products=products, now=now,
-        stuck_days=setting("pipeline.stuck_days"))
+        stuck_days=setting("pipeline.stuck_days"), evidence=Evidence.prepare(now=now))
 
     customer_tables, deal_tables = CustomerTables(), DealTables()
 
@@ -177,11 +179,11 @@ def _namer_start() -> int:
 
 def _existing_customers(queryset, batch_size: int) -> Iterator[list[CustomerStub]]:
     last = 0
-    fields = ("pk", "name_normalized", "owner_id", "city_id", "created_at", "grade")
+    fields = ("pk", "name_normalized", "owner_id", "city_id", "created_at", "grade", "scale")
     while True:
         rows = list(queryset.filter(pk__gt=last).order_by("pk").values_list(*fields)[:batch_size])
         if not rows:
             return
         last = rows[-1][0]
-        yield [CustomerStub(pk, name[:12], owner, city, created, grade)
-               for pk, name, owner, city, created, grade in rows]
+        yield [CustomerStub(pk, name[:12], owner, city, created, grade, scale)
+               for pk, name, owner, city, created, grade, scale in rows]

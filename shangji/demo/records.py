@@ -50,6 +50,7 @@ class CustomerStub:
     city_id: int | None
     created_at: datetime
     grade: str
+    scale: str = ""  # decides the deal's pipeline (P3: 大客户流程 for large customers)
 
 
 CUSTOMER_COLUMNS = ("id", "code", "name", "name_normalized", "credit_code", "industry_id", "scale", "grade",
@@ -149,12 +150,13 @@ class CustomerFactory:
             address += f"{rng.randint(1, 12)}栋"
         latitude = Decimal(f"{spec.latitude + rng.gauss(0, 0.08):.6f}")
         longitude = Decimal(f"{spec.longitude + rng.gauss(0, 0.08):.6f}")
+        scale = _SCALE_BY_GRADE[grade].pick(rng)
         batch.customers.append((
             customer_id, f"{self.code_prefix}{customer_id:08d}", name, normalized, credit_code, industry_id,
-            _SCALE_BY_GRADE[grade].pick(rng), grade, city_id, address, latitude, longitude, phone, "", owner_id,
+            scale, grade, city_id, address, latitude, longitude, phone, "", owner_id,
             None, reason, owner_id, created_at, updated_at))
         batch.match_keys.extend((customer_id, key[:64]) for key in blocking_keys(normalized))
-        batch.stubs.append(CustomerStub(customer_id, normalized[:12], owner_id, city_id, created_at, grade))
+        batch.stubs.append(CustomerStub(customer_id, normalized[:12], owner_id, city_id, created_at, grade, scale))
         contacts = self._contacts(batch, customer_id, contact_id, created_ts)
         self._interactions(batch, customer_id, owner_id, grade, created_ts, contacts)
         return contact_id + len(contacts)

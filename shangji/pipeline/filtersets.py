@@ -4,8 +4,9 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shangji.core.customfields.filters import add_custom_filters
 from shangji.org.selectors import regions
-from shangji.pipeline.models import Opportunity, Stage, StageChange
+from shangji.pipeline.models import Opportunity, Pipeline, Stage, StageChange
 from shangji.pipeline.selectors import stuck_before
 from shangji.web.forms import TriStateSelect, style_fields
 
@@ -13,6 +14,7 @@ from shangji.web.forms import TriStateSelect, style_fields
 class OpportunityFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="search")
     stage = django_filters.ModelChoiceFilter(label=_("阶段"), queryset=Stage.objects.all())
+    pipeline = django_filters.ModelChoiceFilter(label=_("销售流程"), queryset=Pipeline.objects.filter(is_active=True))
     region = django_filters.ModelChoiceFilter(label=_("大区"), queryset=regions())
     owner = django_filters.NumberFilter(label=_("负责人ID"), field_name="owner_id", widget=forms.HiddenInput)
     customer = django_filters.NumberFilter(label=_("客户ID"), field_name="customer_id", widget=forms.HiddenInput)
@@ -27,11 +29,12 @@ class OpportunityFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Opportunity
-        fields = ["q", "stage", "region", "owner", "customer", "amount_min", "amount_max", "close_from",
+        fields = ["q", "stage", "pipeline", "region", "owner", "customer", "amount_min", "amount_max", "close_from",
                   "close_to", "is_open", "stuck", "mine"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        add_custom_filters(self, "opportunity")  # A2: cf_<key> filters, before the form is built
         style_fields(self.form, small=True)
 
     def search(self, queryset, name, value):

@@ -1,4 +1,5 @@
-"""P1/P4: stages as data, opportunities with product lines, and the stage history."""
+"""P1/P4: stages as data, opportunities with product lines, and the stage history.
+P2/P3: pipelines per customer segment, stage gates and the deliverables that satisfy them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shangji.core.visibility import Scope, VisibleQuerySet
+from shangji.pipeline.choices import GateField, GateKind
 
 
 class Stage(models.Model):
@@ -34,6 +36,58 @@ class Stage(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.is_won or self.is_lost
+
+
+class Pipeline(models.Model):
+    """P3: a sales process for a segment — its own ordered stage list (大客户流程 adds 技术对接).
+
+    A new deal takes the first active pipeline by `priority` whose segment matches its customer's scale
+    and its amount; the default pipeline takes the rest.
+    """
+
+    name = models.CharField(_("流程名称"), max_length=40, unique=True)
+    customer_scales = models.JSONField(_("适用客户规模"), default=list, blank=True,
+                                       help_text=_("为空表示任意规模。"))  # customers.choices.Scale values
+    max_amount = models.DecimalField(_("金额上限"), max_digits=14, decimal_places=2, null=True, blank=True,
+                                     help_text=_("为空表示不限金额。"))
+    priority = models.PositiveIntegerField(_("优先级"), default=100, help_text=_("数字越小越先匹配。"))
+    is_default = models.BooleanField(_("默认流程"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+    stages = models.ManyToManyField(Stage, through="PipelineStage", related_name="pipelines", verbose_name=_("阶段"))
+
+    class Meta:
+        ordering = ["-is_default", "priority", "id"]
+        constraints = [models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True),
+                                               name="pipeline_one_default")]
+        verbose_name = _("销售流程")
+        verbose_name_plural = _("销售流程")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def matches(self, *, scale: str, amount) -> bool:
+        """Whether a deal of this customer scale and amount belongs to this pipeline's segment."""
+        if self.customer_scales and scale not in self.customer_scales:
+            return False
+        return self.max_amount is None or (amount is not None and amount <= self.max_amount)
+
+
+class PipelineStage(models.Model):
+    """One stage of a pipeline, at its place in that pipeline's order."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stage_rows",
+                                 verbose_name=_("销售流程"))
+    stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="pipeline_rows", verbose_name=_("阶段"))
+    sequence = models.PositiveIntegerField(_("顺序"))
+
+    class Meta:
+        ordering = ["pipeline", "sequence", "id"]
+        constraints = [models.UniqueConstraint(fields=["pipeline", "stage"], name="pipelinestage_unique")]
+        verbose_name = _("流程阶段")
+        verbose_name_plural = _("流程阶段")
+
+    def __str__(self) -> str:
+        return f"{self.pipeline} · {self.stage}"
 
 
 class LostReason(models.Model):
@@ -84,6 +138,8 @@ class Opportunity(models.Model):
     region = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                verbose_name=_("大区"))
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="opportunities", verbose_name=_("阶段"))
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="opportunities",
+                                 verbose_name=_("销售流程"))
     amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("币种"), max_length=3, default="CNY")
     expected_close_date = models.DateField(_("预计成交日期"), null=True, blank=True)
@@ -214,13 +270,14 @@ class StageChange(models.Model):
 
 
 class PipelineTotal(models.Model):
-    """Deal count and amount per stage × owner × region, kept exact by the pipeline services.
+    """Deal count and amount per pipeline × stage × owner × region, kept exact by the pipeline services.
 
     The kanban's column sums read these few thousand rows instead of aggregating a million deals
     (P4 at scale). `region_key` is the region id or 0, so the unique constraint also covers "no region".
     `pipeline_totals_rebuild()` recomputes the table from the deals (after bulk loads).
     """
 
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="+", verbose_name=_("销售流程"))
     stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+", verbose_name=_("阶段"))
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                               verbose_name=_("负责人"))
@@ -229,10 +286,114 @@ class PipelineTotal(models.Model):
     amount = models.DecimalField(_("金额合计"), max_digits=18, decimal_places=2, default=0)
 
     class Meta:
-        ordering = ["stage", "owner", "region_key"]
-        constraints = [models.UniqueConstraint(fields=["stage", "owner", "region_key"], name="pipelinetotal_unique")]
+        ordering = ["pipeline", "stage", "owner", "region_key"]
+        constraints = [models.UniqueConstraint(fields=["pipeline", "stage", "owner", "region_key"],
+                                               name="pipelinetotal_unique_per_pipeline")]
         verbose_name = _("阶段汇总")
         verbose_name_plural = _("阶段汇总")
 
     def __str__(self) -> str:
-        return f"{self.stage_id}/{self.owner_id}/{self.region_key}: {self.count}"
+        return f"{self.pipeline_id}/{self.stage_id}/{self.owner_id}/{self.region_key}: {self.count}"
+
+
+class DeliverableKind(models.Model):
+    """P2: a kind of document a stage may require (通话录音纪要, 技术方案, 报价单); attachments carry its code."""
+
+    name = models.CharField(_("交付物名称"), max_length=40, unique=True)
+    code = models.SlugField(_("代码"), max_length=40, unique=True, help_text=_("英文标识，如 solution_doc。"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("交付物类型")
+        verbose_name_plural = _("交付物类型")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FormTemplate(models.Model):
+    """P2: a questionnaire filled for a deal, e.g. 《客户需求清单》.
+
+    `questions` is a list of {key, label, type (text/number/choice/date), required, choices}; keys are
+    stable across edits so earlier submissions keep their meaning.
+    """
+
+    name = models.CharField(_("表单名称"), max_length=60, unique=True)
+    code = models.SlugField(_("代码"), max_length=40, unique=True)
+    questions = models.JSONField(_("问题"), default=list, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("表单模板")
+        verbose_name_plural = _("表单模板")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def title(self) -> str:
+        """The name in 《》 as it reads in checklists (《客户需求清单》), whether or not it was typed with them."""
+        return self.name if self.name.startswith("《") else f"《{self.name}》"
+
+
+class FormSubmission(models.Model):
+    """One filled form for one deal. `answers` is a list of {key, label, value} as asked at the time."""
+
+    template = models.ForeignKey(FormTemplate, on_delete=models.PROTECT, related_name="submissions",
+                                 verbose_name=_("表单模板"))
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="form_submissions",
+                                    verbose_name=_("商机"))
+    answers = models.JSONField(_("回答"), default=list)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("提交人"))
+    submitted_at = models.DateTimeField(_("提交时间"))
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["opportunity", "template"], name="formsubmission_opp_idx")]
+        verbose_name = _("表单提交")
+        verbose_name_plural = _("表单提交")
+
+    def __str__(self) -> str:
+        return f"{self.template} · {self.opportunity_id}"
+
+
+class StageGate(models.Model):
+    """P2: one item of a stage's EXIT checklist, checked when a deal moves forward out of the stage or
+    skips over it. `pipeline` empty = in every pipeline. The parameter used depends on `kind`."""
+
+    pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, null=True, blank=True, related_name="gates",
+                                 verbose_name=_("销售流程"), help_text=_("为空表示所有流程。"))
+    stage = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="gates", verbose_name=_("阶段"))
+    kind = models.CharField(_("检查类型"), max_length=20, choices=GateKind.choices)
+    field_name = models.CharField(_("商机字段"), max_length=40, choices=GateField.choices, blank=True)
+    custom_field_key = models.CharField(_("自定义字段键"), max_length=40, blank=True,
+                                        help_text=_("为空表示按自定义字段的“从此阶段起必填”检查。"))
+    deliverable_kind = models.ForeignKey(DeliverableKind, on_delete=models.PROTECT, null=True, blank=True,
+                                         related_name="gates", verbose_name=_("交付物类型"))
+    form_template = models.ForeignKey(FormTemplate, on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="gates", verbose_name=_("表单模板"))
+    interaction_kind = models.CharField(_("跟进方式"), max_length=10, blank=True)  # customers InteractionKind
+    label = models.CharField(_("检查项名称"), max_length=80)
+    sequence = models.PositiveIntegerField(_("顺序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["stage__sequence", "sequence", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(kind=GateKind.FIELD) | ~Q(field_name=""),
+                                   name="stagegate_field_needs_name"),
+            models.CheckConstraint(condition=~Q(kind=GateKind.ATTACHMENT) | Q(deliverable_kind__isnull=False),
+                                   name="stagegate_attachment_needs_kind"),
+            models.CheckConstraint(condition=~Q(kind=GateKind.FORM) | Q(form_template__isnull=False),
+                                   name="stagegate_form_needs_template"),
+            models.CheckConstraint(condition=~Q(kind=GateKind.ACTIVITY) | ~Q(interaction_kind=""),
+                                   name="stagegate_activity_needs_kind"),
+        ]
+        verbose_name = _("阶段检查项")
+        verbose_name_plural = _("阶段检查项")
+
+    def __str__(self) -> str:
+        return f"{self.stage} · {self.label}"

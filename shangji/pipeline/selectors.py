@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from shangji.core.registry import setting
 from shangji.core.visibility import scope_for
-from shangji.pipeline.models import LostReason, Opportunity, PipelineTotal, Stage, StageChange
+from shangji.pipeline.models import FormSubmission, LostReason, Opportunity, PipelineTotal, Stage, StageChange
+from shangji.pipeline.pipelines import pipeline_stages
 
 
 def stage_list() -> QuerySet[Stage]:
@@ -25,12 +26,13 @@ def lost_reason_list() -> QuerySet[LostReason]:
 
 
 def opportunity_list(*, user) -> QuerySet[Opportunity]:
-    return Opportunity.objects.visible_to(user).select_related("customer", "owner", "stage", "region")
+    return Opportunity.objects.visible_to(user).select_related("customer", "owner", "stage", "region", "pipeline")
 
 
 def opportunity_get(*, user, pk: int) -> Opportunity:
     return get_object_or_404(
-        Opportunity.objects.visible_to(user).select_related("customer", "owner", "stage", "region", "lost_reason"),
+        Opportunity.objects.visible_to(user).select_related("customer", "owner", "stage", "region", "lost_reason",
+                                                            "pipeline"),
         pk=pk,
     )
 
@@ -38,6 +40,17 @@ def opportunity_get(*, user, pk: int) -> Opportunity:
 def stage_history(*, opportunity: Opportunity) -> QuerySet[StageChange]:
     """The caller already holds a visible opportunity (from opportunity_get)."""
     return opportunity.stage_changes.select_related("from_stage", "to_stage", "changed_by")
+
+
+def form_submissions(*, opportunity: Opportunity) -> QuerySet[FormSubmission]:
+    """P2 questionnaires filled for a visible deal, newest first."""
+    return opportunity.form_submissions.select_related("template", "submitted_by").order_by("-submitted_at", "-id")
+
+
+def deal_activities(*, opportunity: Opportunity, limit: int = 30):
+    """Activities recorded for a visible deal (P2 activity gates), newest first."""
+    activities = opportunity.interactions.select_related("created_by", "contact").order_by("-occurred_at", "-id")
+    return list(activities[:limit])
 
 
 def stuck_before() -> datetime:
@@ -54,24 +67,27 @@ class KanbanColumn:
 
 
 # Filters the counters can answer; any other active filter makes the sums a live aggregate.
-COUNTER_FILTERS = frozenset({"region", "owner", "mine"})
+COUNTER_FILTERS = frozenset({"region", "owner", "mine", "pipeline"})
 
 
 def kanban_columns(*, user, queryset: QuerySet[Opportunity], filters: dict | None) -> list[KanbanColumn]:
-    """P4 kanban: per active stage, the count and amount sum of all matching deals plus the newest cards.
+    """P4 kanban: per stage, the count and amount sum of all matching deals plus the newest cards.
 
     `queryset` is `opportunity_list(user=user)` filtered by `filters` (the filter form's cleaned data);
-    sums cover all of it. `filters=None` (an invalid filter form) always aggregates live.
+    sums cover all of it. `filters=None` (an invalid filter form) always aggregates live. With a
+    `pipeline` filter (P3) the columns are that pipeline's stages in its order, else every active stage.
     """
     active = {name for name, value in (filters or {}).items() if value not in (None, "", False)}
+    pipeline = (filters or {}).get("pipeline")
     if filters is not None and active <= COUNTER_FILTERS:
         owner_id = user.pk if filters.get("mine") else filters.get("owner")
-        totals = _totals_from_counters(user=user, region=filters.get("region"), owner_id=owner_id)
+        totals = _totals_from_counters(user=user, region=filters.get("region"), owner_id=owner_id,
+                                       pipeline=pipeline)
     else:
         totals = _aggregate(queryset)
     per_column = setting("pipeline.kanban_cards_per_column")
     columns = []
-    for stage in stage_list():
+    for stage in (pipeline_stages(pipeline) if pipeline is not None else stage_list()):
         row = totals.get(stage.pk, {})
         cards = list(queryset.filter(stage=stage).order_by("-updated_at", "-id")[:per_column]) if row else []
         columns.append(KanbanColumn(stage=stage, count=row.get("n", 0), total=row.get("total") or Decimal("0"),
@@ -84,7 +100,7 @@ def _aggregate(deals: QuerySet[Opportunity]) -> dict[int, dict]:
             .annotate(n=Count("pk"), total=Sum("amount"))}
 
 
-def _totals_from_counters(*, user, region, owner_id: int | None) -> dict[int, dict]:
+def _totals_from_counters(*, user, region, owner_id: int | None, pipeline=None) -> dict[int, dict]:
     """Column sums from PipelineTotal: deals owned within the user's scope, plus the few deals the user
     sees through a share whose owner is outside that scope (counted live, so nothing is counted twice)."""
     scope = scope_for(user)
@@ -93,6 +109,8 @@ def _totals_from_counters(*, user, region, owner_id: int | None) -> dict[int, di
         counters = counters.filter(region_key=region.pk)
     if owner_id is not None:
         counters = counters.filter(owner_id=owner_id)
+    if pipeline is not None:
+        counters = counters.filter(pipeline=pipeline)
     if not scope.sees_all:
         counters = counters.filter(owner_id__in=scope.owner_ids)
     totals = {row["stage_id"]: row for row in counters.values("stage_id")
@@ -104,6 +122,8 @@ def _totals_from_counters(*, user, region, owner_id: int | None) -> dict[int, di
         shared = shared.filter(region=region)
     if owner_id is not None:
         shared = shared.filter(owner_id=owner_id)
+    if pipeline is not None:
+        shared = shared.filter(pipeline=pipeline)
     for stage_id, row in _aggregate(shared).items():
         base = totals.setdefault(stage_id, {"n": 0, "total": Decimal("0")})
         base["n"] += row["n"]

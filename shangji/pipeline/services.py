@@ -12,10 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shangji.core.customfields import custom_values_apply
 from shangji.core.registry import setting
+from shangji.core.selectors import active_freeze
 from shangji.core.services import audit_record, changes_payload, event_emit
 from shangji.core.text import clean_text
-from shangji.pipeline.models import LostReason, Opportunity, OpportunityLine, Product, Stage, StageChange
+from shangji.pipeline.gates import gate_check
+from shangji.pipeline.models import LostReason, Opportunity, OpportunityLine, Pipeline, Product, Stage, StageChange
+from shangji.pipeline.pipelines import classify, in_pipeline, pipeline_for, pipeline_stages
 from shangji.pipeline.totals import pipeline_totals_count
 
 
@@ -71,28 +75,31 @@ def _region_of(customer):
 
 @transaction.atomic
 def opportunity_create(*, actor, customer, name: str, amount=None, stage: Stage | None = None, owner=None,
-                       expected_close_date: date | None = None, description: str = "",
-                       lines: list[LineInput] | None = None) -> Opportunity:
+                       expected_close_date: date | None = None, description: str = "", pipeline: Pipeline | None = None,
+                       lines: list[LineInput] | None = None, custom: dict | None = None) -> Opportunity:
     name = clean_text(name)
     if not name:
         raise ValidationError({"name": [_("请填写商机名称。")]})
     if customer.is_merged:
         raise ValidationError({"customer": [_("该客户已被合并，请选择保留的客户。")]})
-    stage = stage or Stage.objects.filter(is_active=True, is_won=False, is_lost=False).first()
-    if stage is None or not stage.is_active:
+    if stage is not None and not stage.is_active:
         raise ValidationError({"stage": [_("阶段不存在或已停用。")]})
-    if stage.is_closed:
+    if stage is not None and stage.is_closed:
         # A won or lost deal needs its history (and a lost reason): create it open, then move it.
         raise ValidationError({"stage": [_("新商机不能直接处于赢单或输单阶段。")]})
     built_lines = _lines(lines or [])
     if built_lines:
         amount = sum((line.subtotal for line in built_lines), Decimal("0"))
+    amount = _amount(amount if amount is not None else 0)
+    pipeline, stage = _pipeline_and_stage(customer=customer, amount=amount, pipeline=pipeline, stage=stage)
+    custom_changes = custom_values_apply(entity="opportunity", current=None, given=custom, stage=stage)
     now = timezone.now()
     opportunity = Opportunity(
         name=name[:120], customer=customer, owner=owner or actor, region=_region_of(customer), stage=stage,
         amount=_amount(amount if amount is not None else 0), expected_close_date=expected_close_date,
-        description=clean_text(description)[:5000], stage_entered_at=now,
+        description=clean_text(description)[:5000], stage_entered_at=now, pipeline=pipeline,
         closed_at=now if stage.is_closed else None, created_by=actor, created_at=now, updated_at=now,
+        custom=custom_changes.values,
     )
     opportunity.save()
     pipeline_totals_count(opportunity, +1)
@@ -103,10 +110,29 @@ def opportunity_create(*, actor, customer, name: str, amount=None, stage: Stage 
                                changed_by=actor)
     audit_record(entity="opportunity", entity_id=opportunity.pk, action="created", actor=actor,
                  changes={"owner_id": (None, opportunity.owner_id), "stage": (None, stage.name),
-                          "amount": (None, opportunity.amount)})
+                          "amount": (None, opportunity.amount), "pipeline": (None, pipeline.name)})
     event_emit(name="opportunity.created", entity="opportunity", entity_id=opportunity.pk, actor=actor,
-               payload={"stage": stage.pk, "amount": str(opportunity.amount)})
+               payload={"stage": stage.pk, "amount": str(opportunity.amount), "pipeline": pipeline.pk})
     return opportunity
+
+
+def _pipeline_and_stage(*, customer, amount: Decimal, pipeline: Pipeline | None,
+                        stage: Stage | None) -> tuple[Pipeline, Stage]:
+    """P3: the given pipeline, else the one the segment rules pick; the stage must be in it and defaults
+    to its first open stage."""
+    if pipeline is None:
+        pipeline = pipeline_for(customer=customer, amount=amount, stage=stage)
+    elif not pipeline.is_active:
+        raise ValidationError({"pipeline": [_("销售流程不存在或已停用。")]})
+    if stage is None:
+        stage = next((candidate for candidate in pipeline_stages(pipeline) if not candidate.is_closed), None)
+        if stage is None:
+            raise ValidationError({"stage": [_("销售流程“%(pipeline)s”没有进行中的阶段。") % {
+                "pipeline": pipeline.name}]})
+    elif not in_pipeline(pipeline, stage):
+        raise ValidationError({"stage": [_("阶段“%(stage)s”不在销售流程“%(pipeline)s”中。") % {
+            "stage": stage.name, "pipeline": pipeline.name}]})
+    return pipeline, stage
 
 
 def _lock(opportunity: Opportunity, version: int | None) -> Opportunity:
@@ -118,33 +144,39 @@ def _lock(opportunity: Opportunity, version: int | None) -> Opportunity:
     return locked
 
 
-def _classify(from_stage: Stage, to_stage: Stage) -> tuple[bool, bool]:
-    """(is_regression, is_skip). Lost is reachable from anywhere, so moving to it is neither."""
-    if to_stage.is_lost:
-        return False, False
-    if from_stage.is_lost:
-        return False, False  # reopening a lost deal is counted as a reopen in its audit row
-    if to_stage.sequence < from_stage.sequence:
-        return True, False
-    skipped = Stage.objects.filter(is_active=True, is_lost=False, sequence__gt=from_stage.sequence,
-                                   sequence__lt=to_stage.sequence).exists()
-    return False, skipped
+class OpportunityFrozen(ValidationError):
+    """A1: the deal's stage moves are frozen (by a rule or a person) until released."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(_("该商机已被冻结，暂不能变更阶段：%(reason)s") % {"reason": reason}, code="frozen")
 
 
 @transaction.atomic
 def opportunity_move(*, opportunity: Opportunity, actor, to_stage: Stage, version: int | None = None,
                      lost_reason: LostReason | None = None, lost_note: str = "", note: str = "") -> Opportunity:
-    """P4: move to another stage and record the transition."""
+    """P4: move to another stage and record the transition.
+
+    Refused when the deal is frozen (OpportunityFrozen), when the stage is not in the deal's pipeline, and
+    for forward moves whose exit checklist has unmet items (P2, `gates.GateNotMet`)."""
     opportunity = _lock(opportunity, version)
     from_stage = opportunity.stage
     if to_stage.pk == from_stage.pk:
         return opportunity
     if not to_stage.is_active:
         raise ValidationError({"stage": [_("阶段“%(stage)s”已停用。") % {"stage": to_stage.name}]})
+    freeze = active_freeze(entity="opportunity", entity_id=opportunity.pk, action="move")
+    if freeze is not None:
+        raise OpportunityFrozen(freeze.reason)
+    order = pipeline_stages(opportunity.pipeline)
+    if not to_stage.is_lost and not any(stage.pk == to_stage.pk for stage in order):
+        raise ValidationError({"stage": [_("阶段“%(stage)s”不在该商机的销售流程“%(pipeline)s”中。") % {
+            "stage": to_stage.name, "pipeline": opportunity.pipeline.name}]})
     if to_stage.is_lost and lost_reason is None:
         raise ValidationError({"lost_reason": [_("转为输单时请选择输单原因。")]})
+    gate_check(opportunity=opportunity, to_stage=to_stage)
     now = timezone.now()
-    is_regression, is_skip = _classify(from_stage, to_stage)
+    is_regression, is_skip = classify(order, from_stage, to_stage)
     StageChange.objects.create(
         opportunity=opportunity, from_stage=from_stage, to_stage=to_stage, changed_at=now, changed_by=actor,
         seconds_in_from_stage=int((now - opportunity.stage_entered_at).total_seconds()),
@@ -172,9 +204,15 @@ def opportunity_move(*, opportunity: Opportunity, actor, to_stage: Stage, versio
 @transaction.atomic
 def opportunity_update(*, opportunity: Opportunity, actor, version: int | None = None, name: str | None = None,
                        amount=None, expected_close_date: date | None | str = "unchanged", owner=None,
-                       description: str | None = None, lines: list[LineInput] | None = None) -> Opportunity:
-    """Edit fields other than the stage. Ownership and amount changes are audited (O3)."""
+                       description: str | None = None, lines: list[LineInput] | None = None,
+                       custom: dict | None = None, pipeline: Pipeline | None = None) -> Opportunity:
+    """Edit fields other than the stage. Ownership and amount changes are audited (O3).
+
+    `custom` is a partial update (given keys replace, others are kept). A2: the deal must then hold every required
+    custom field, including those required from its current stage or an earlier one."""
     opportunity = _lock(opportunity, version)
+    custom_changes = custom_values_apply(entity="opportunity", current=opportunity.custom, given=custom,
+                                         stage=opportunity.stage)
     changes: dict = {}
     if name is not None:
         name = clean_text(name)
@@ -197,10 +235,14 @@ def opportunity_update(*, opportunity: Opportunity, actor, version: int | None =
         changes["owner_id"] = (opportunity.owner_id, owner.pk)
     if description is not None:
         changes["description"] = (opportunity.description, clean_text(description)[:5000])
+    if pipeline is not None and pipeline.pk != opportunity.pipeline_id:
+        changes["pipeline"] = (opportunity.pipeline, _pipeline_change(opportunity, pipeline))
     changes = {field: pair for field, pair in changes.items() if pair[0] != pair[1]}
+    if custom_changes.changed:
+        changes["custom"] = (opportunity.custom, custom_changes.values)
     if not changes and lines is None:
         return opportunity
-    counted = "amount" in changes or "owner_id" in changes
+    counted = "amount" in changes or "owner_id" in changes or "pipeline" in changes
     if counted:
         pipeline_totals_count(opportunity, -1)
     for field, (_old, new) in changes.items():
@@ -211,8 +253,23 @@ def opportunity_update(*, opportunity: Opportunity, actor, version: int | None =
     if counted:
         pipeline_totals_count(opportunity, +1)
     audited = {k: v for k, v in changes.items() if k in ("amount", "owner_id", "expected_close_date", "name")}
+    if "pipeline" in changes:
+        audited["pipeline"] = tuple(pipeline.name for pipeline in changes["pipeline"])
+    audited |= custom_changes.audit_changes()
     if audited:
         audit_record(entity="opportunity", entity_id=opportunity.pk, action="updated", actor=actor, changes=audited)
+    changes.pop("custom", None)
     event_emit(name="opportunity.updated", entity="opportunity", entity_id=opportunity.pk, actor=actor,
-               payload=changes_payload(changes))
+               payload=changes_payload(changes | custom_changes.payload_changes()))
     return opportunity
+
+
+def _pipeline_change(opportunity: Opportunity, pipeline: Pipeline) -> Pipeline:
+    """P3: a deal may change pipeline when its current stage exists in the new one."""
+    if not pipeline.is_active:
+        raise ValidationError({"pipeline": [_("销售流程不存在或已停用。")]})
+    if not in_pipeline(pipeline, opportunity.stage):
+        raise ValidationError({"pipeline": [_("当前阶段“%(stage)s”不在销售流程“%(pipeline)s”中，请先把商机移到两个流程"
+                                              "都有的阶段。") % {"stage": opportunity.stage.name,
+                                                              "pipeline": pipeline.name}]})
+    return pipeline

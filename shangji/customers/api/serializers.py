@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from shangji.core.customfields.api import CustomValuesField
 from shangji.customers.models import Contact, Customer, Interaction
 
 
@@ -17,12 +18,13 @@ class CustomerSerializer(serializers.ModelSerializer):
     duplicate_override_reason = serializers.CharField(max_length=500, required=False, allow_blank=True,
                                                       write_only=True,
                                                       help_text=_("与已有客户强匹配时必须填写的重复创建理由。"))
+    custom = CustomValuesField(entity="customer")
 
     class Meta:
         model = Customer
         fields = ["id", "code", "name", "credit_code", "industry", "industry_name", "scale", "grade", "city",
                   "city_name", "region", "address", "latitude", "longitude", "phone", "email", "owner", "owner_name",
-                  "merged_into", "created_at", "updated_at", "duplicate_override_reason"]
+                  "merged_into", "created_at", "updated_at", "duplicate_override_reason", "custom"]
         read_only_fields = ["code", "merged_into", "created_at", "updated_at"]
         extra_kwargs = {"name": {"max_length": 200}}
         validators: list = []  # uniqueness (credit code) is decided by the service, with a sentence naming the owner
@@ -57,11 +59,12 @@ class MergeSerializer(serializers.Serializer):
 class ContactSerializer(serializers.ModelSerializer):
     mobile = serializers.CharField(max_length=40, required=False, allow_blank=True)
     email = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    custom = CustomValuesField(entity="contact")
 
     class Meta:
         model = Contact
         fields = ["id", "customer", "name", "title", "mobile", "email", "wechat", "decision_role", "attitude",
-                  "is_primary", "created_at"]
+                  "is_primary", "created_at", "custom"]
         read_only_fields = ["created_at"]
 
 

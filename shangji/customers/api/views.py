@@ -79,7 +79,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         owner = assignable_owner(actor=self.request.user, owner_id=data.get("owner_id"))
         serializer.instance = services.customer_create(
             actor=self.request.user, fields=customer_fields(data), owner=owner,
-            duplicate_override_reason=data.get("duplicate_override_reason", ""),
+            duplicate_override_reason=data.get("duplicate_override_reason", ""), custom=data.get("custom"),
         )
 
     def perform_update(self, serializer):
@@ -90,7 +90,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.C
         owner = assignable_owner(actor=self.request.user, owner_id=data.get("owner_id"))
         serializer.instance = services.customer_update(
             customer=customer, actor=self.request.user, fields=customer_fields(data, base=customer), owner=owner,
-            duplicate_override_reason=data.get("duplicate_override_reason", ""),
+            duplicate_override_reason=data.get("duplicate_override_reason", ""), custom=data.get("custom"),
         )
 
     def create(self, request, *args, **kwargs):
@@ -158,7 +158,8 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def perform_create(self, serializer):
         customer = _visible_customer(self.request, serializer.validated_data["customer"].pk)
         serializer.instance = services.contact_create(customer=customer, actor=self.request.user,
-                                                      fields=self._fields(serializer.validated_data))
+                                                      fields=self._fields(serializer.validated_data),
+                                                      custom=serializer.validated_data.get("custom"))
 
     def perform_update(self, serializer):
         contact = serializer.instance
@@ -166,7 +167,8 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         if "customer" in serializer.validated_data and serializer.validated_data["customer"].pk != contact.customer_id:
             raise ApiValidationError({"customer": [_("联系人不能转移到其他客户，请使用客户合并。")]})
         serializer.instance = services.contact_update(contact=contact, actor=self.request.user,
-                                                      fields=self._fields(serializer.validated_data, base=contact))
+                                                      fields=self._fields(serializer.validated_data, base=contact),
+                                                      custom=serializer.validated_data.get("custom"))
 
 
 class InteractionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,

@@ -11,14 +11,15 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Q
 
+from shangji.core.models import Attachment
 from shangji.customers.dedup import blocking_keys, is_valid_credit_code, normalize_company_name, normalize_phone
 from shangji.customers.models import Contact, Customer, CustomerMatchKey, CustomerShare, Interaction
 from shangji.demo.names import CompanyNamer
 from shangji.demo.records import DUPLICATE_REASON
 from shangji.org.choices import Role, UnitKind
 from shangji.org.models import OrgUnit, User
-from shangji.pipeline.models import Opportunity, Product, Stage, StageChange
-from shangji.pipeline.services import _classify
+from shangji.pipeline.models import FormSubmission, Opportunity, Pipeline, Product, Stage, StageChange
+from shangji.pipeline.pipelines import classify, pipeline_for, pipeline_stages, with_stages
 
 
 def seed(**options) -> str:
@@ -132,6 +133,7 @@ def test_contacts_interactions_and_shares_belong_to_the_right_people(seeded):
 
 def test_every_stage_history_is_consistent_with_the_opportunity(seeded):
     stages = {stage.pk: stage for stage in Stage.objects.all()}
+    orders = {pipeline.pk: pipeline_stages(pipeline) for pipeline in with_stages(Pipeline.objects.all())}
     opportunities = Opportunity.objects.prefetch_related("stage_changes", "lines").select_related("customer__city")
     assert opportunities.count() == 150
     outcomes = Counter()
@@ -146,8 +148,9 @@ def test_every_stage_history_is_consistent_with_the_opportunity(seeded):
             assert before.changed_at < after.changed_at
             assert after.from_stage_id == before.to_stage_id
             assert after.seconds_in_from_stage == int((after.changed_at - before.changed_at).total_seconds())
-            assert (after.is_regression, after.is_skip) == _classify(stages[after.from_stage_id],
-                                                                       stages[after.to_stage_id])
+            assert (after.is_regression, after.is_skip) == classify(
+                orders[opportunity.pipeline_id], stages[after.from_stage_id], stages[after.to_stage_id])
+            assert after.to_stage_id in {s.pk for s in orders[opportunity.pipeline_id]}
         stage = stages[opportunity.stage_id]
         assert (opportunity.closed_at is not None) == stage.is_closed
         assert (opportunity.lost_reason_id is not None) == stage.is_lost
@@ -159,6 +162,32 @@ def test_every_stage_history_is_consistent_with_the_opportunity(seeded):
         outcomes["won" if stage.is_won else "lost" if stage.is_lost else "open"] += 1
     assert outcomes["won"] and outcomes["lost"] and outcomes["open"]
     assert StageChange.objects.filter(is_regression=True).exists()
+
+
+def test_each_deal_follows_the_pipeline_its_customer_and_amount_choose(seeded):
+    deals = list(Opportunity.objects.select_related("customer", "pipeline"))
+    for deal in deals:
+        first = deal.stage_changes.order_by("changed_at", "pk").first().to_stage
+        assert deal.pipeline == pipeline_for(customer=deal.customer, amount=deal.amount, stage=first), deal.pk
+    large = [deal for deal in deals if deal.customer.scale == "large" and deal.amount > 20000]
+    assert large and all(deal.pipeline.name == "大客户流程" for deal in large)
+    assert {deal.pipeline.name for deal in deals} >= {"标准流程", "大客户流程"}
+
+
+def test_some_deals_carry_the_evidence_of_the_gated_stages_they_went_through(seeded, settings):
+    submissions = FormSubmission.objects.select_related("opportunity", "template")
+    assert submissions.exists()
+    for submission in submissions:
+        assert submission.submitted_by_id == submission.opportunity.owner_id
+        assert submission.submitted_at >= submission.opportunity.created_at
+        assert [answer["key"] for answer in submission.answers] == [q["key"] for q in submission.template.questions]
+    files = Attachment.objects.filter(entity="opportunity")
+    assert set(files.values_list("kind", flat=True)) >= {"call_recording_summary"}
+    for file in files[:20]:
+        assert file.file.open("rb").read().decode().startswith(("通话录音纪要", "技术方案"))
+        file.file.close()
+    solution = files.filter(kind="solution_doc").values_list("entity_id", flat=True)
+    assert set(Opportunity.objects.filter(pk__in=solution).values_list("pipeline__name", flat=True)) <= {"大客户流程"}
 
 
 def test_running_plain_seed_again_changes_nothing(seeded):

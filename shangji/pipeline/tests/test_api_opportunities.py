@@ -1,6 +1,6 @@
 import pytest
 
-from shangji.conftest import make_customer, make_opportunity, stage
+from shangji.conftest import make_customer, make_opportunity, satisfy_gates, stage
 from shangji.core.models import AuditEntry, Event
 from shangji.pipeline.models import Opportunity, StageChange
 
@@ -39,7 +39,7 @@ def test_a_stage_move_by_someone_not_allowed_changes_nothing(actors, api, name, 
 
 
 def test_the_team_lead_may_move_a_reps_deal(actors, api):
-    deal = make_opportunity(actors.rep)
+    deal = satisfy_gates(make_opportunity(actors.rep))  # the jump skips gated stages: their evidence is on file
     response = api(actors.team_lead).patch(f"/api/opportunities/{deal.pk}/", {"stage": stage("谈判").pk},
                                            format="json")
     assert response.status_code == 200

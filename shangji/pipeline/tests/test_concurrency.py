@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from shangji.conftest import make_customer, make_opportunity, stage
+from shangji.conftest import make_customer, make_opportunity, satisfy_gates, stage
 from shangji.customers.models import Customer
 from shangji.pipeline.models import StageChange
 from shangji.pipeline.services import StaleVersion, opportunity_move, opportunity_update
@@ -42,7 +42,7 @@ def run_together(*jobs):
 
 
 def test_two_people_moving_the_same_deal_from_the_same_version_one_wins(actors):
-    deal = make_opportunity(actors.rep, stage="接触")
+    deal = satisfy_gates(make_opportunity(actors.rep, stage="接触"))  # 接触 → 谈判 skips gated stages
     version = deal.version
     results = run_together(
         lambda: opportunity_move(opportunity=deal, actor=actors.rep, to_stage=stage("需求确认"), version=version),
@@ -64,11 +64,12 @@ def test_concurrent_amount_edits_without_versions_are_applied_one_after_the_othe
     assert deal.version == 1 + 8  # every edit was serialized by the row lock; none was lost
 
 
-def test_concurrent_moves_of_different_deals_keep_the_kanban_counters_exact(actors):
+def test_concurrent_moves_of_different_deals_keep_the_kanban_counters_exact(actors, no_gates):
     from shangji.pipeline.models import Opportunity, PipelineTotal
     from shangji.pipeline.selectors import _aggregate
 
-    deals = [make_opportunity(actors.rep, amount=str(1000 * n), stage="线索", name=f"并发{n}") for n in range(1, 9)]
+    deals = [make_opportunity(actors.rep, amount=str(1000 * n), stage="线索", name=f"并发{n}", pipeline="标准流程")
+             for n in range(1, 9)]
     run_together(*[lambda d=d: opportunity_move(opportunity=d, actor=actors.rep, to_stage=stage("谈判"))
                    for d in deals])
     counters = {row.stage_id: (row.count, row.amount) for row in PipelineTotal.objects.filter(count__gt=0)}

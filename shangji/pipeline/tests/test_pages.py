@@ -1,6 +1,6 @@
 import pytest
 
-from shangji.conftest import make_customer, make_opportunity, signed_in, stage
+from shangji.conftest import make_customer, make_opportunity, satisfy_gates, signed_in, stage
 from shangji.pipeline.models import Opportunity, StageChange
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def test_editing_with_a_stale_form_tells_the_user_to_reload(actors):
 def test_kanban_moves_answer_json_and_a_collaborator_cannot_move(actors):
     from shangji.customers.models import CustomerShare
 
-    deal = make_opportunity(actors.rep, stage="接触")
+    deal = satisfy_gates(make_opportunity(actors.rep, stage="接触"))  # 接触 → 谈判 skips gated stages
     CustomerShare.objects.create(customer=deal.customer, user=actors.presales)
     headers = {"HTTP_ACCEPT": "application/json"}
     refused = signed_in(actors.presales).post(f"/opportunities/{deal.pk}/move/", {"stage": stage("谈判").pk},

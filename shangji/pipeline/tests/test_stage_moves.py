@@ -5,7 +5,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from shangji.conftest import make_opportunity, stage
+from shangji.conftest import make_opportunity, satisfy_gates, stage
 from shangji.core.models import AuditEntry, Event
 from shangji.pipeline.models import LostReason, StageChange
 from shangji.pipeline.selectors import regressions, skip_rate
@@ -33,7 +33,7 @@ def test_each_move_writes_one_stage_change_with_time_in_the_previous_stage(actor
 
 
 def test_going_back_is_a_regression_and_jumping_ahead_is_a_skip(actors):
-    deal = make_opportunity(actors.rep, stage="接触")
+    deal = satisfy_gates(make_opportunity(actors.rep, stage="接触"))  # skipping 需求确认 needs its evidence
     opportunity_move(opportunity=deal, actor=actors.rep, to_stage=stage("方案提交"))
     opportunity_move(opportunity=deal, actor=actors.rep, to_stage=stage("需求确认"))
     first, second = StageChange.objects.filter(opportunity=deal).order_by("id")[1:]

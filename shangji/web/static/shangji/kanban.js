@@ -1,4 +1,5 @@
 // Kanban drag-and-drop: moving a card posts the stage change; the server's answer decides.
+// P2: a move first shows the stage's exit checklist (when it has one); unmet items block the move.
 (function () {
   const board = document.getElementById("kanban");
   if (!board || !window.Sortable) return;
@@ -6,6 +7,7 @@
     || JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
   const errorBox = document.getElementById("kanban-error");
   const lostModalEl = document.getElementById("lost-modal");
+  const gateModalEl = document.getElementById("gate-modal");
 
   function showError(message) {
     errorBox.textContent = message;
@@ -24,6 +26,44 @@
     });
   }
 
+  // Resolves true when the move may go ahead: no checklist, or every item met and the user confirmed.
+  async function confirmGates(card, stageId) {
+    let html;
+    try {
+      const response = await fetch(`${card.dataset.gates}?stage=${encodeURIComponent(stageId)}`,
+        { headers: { "Accept": "text/html" } });
+      if (!response.ok) return true;  // the move's own answer will say what is wrong
+      html = await response.text();
+    } catch (error) {
+      return true;
+    }
+    const body = document.getElementById("gate-body");
+    body.innerHTML = html;
+    const checklist = body.querySelector(".sj-gate-checklist");
+    if (!checklist || checklist.dataset.gated !== "1") return true;
+    const met = checklist.dataset.met === "1";
+    const ok = document.getElementById("gate-ok");
+    ok.classList.toggle("d-none", !met);
+    return new Promise((resolve) => {
+      const modal = bootstrap.Modal.getOrCreateInstance(gateModalEl);
+      let decided = false;
+      const done = (value) => {
+        if (decided) return;
+        decided = true;
+        ok.onclick = null;
+        modal.hide();
+        resolve(value);
+      };
+      ok.onclick = () => done(true);
+      gateModalEl.addEventListener("hidden.bs.modal", () => done(false), { once: true });
+      modal.show();
+    });
+  }
+
+  function snapBack(event) {
+    event.from.insertBefore(event.item, event.from.children[event.oldIndex] || null);
+  }
+
   function adjust(column, delta) {
     const count = column.querySelector(".col-count");
     count.textContent = String(Math.max(0, parseInt(count.textContent.replace(/,/g, ""), 10) + delta));
@@ -37,15 +77,19 @@
     const body = new URLSearchParams({ stage: to.dataset.stage, version: card.dataset.version });
     if (to.dataset.lost === "1") {
       const reason = await askLostReason();
-      if (!reason) { event.from.insertBefore(card, event.from.children[event.oldIndex] || null); return; }
+      if (!reason) { snapBack(event); return; }
       body.set("lost_reason", reason);
+    } else if (!(await confirmGates(card, to.dataset.stage))) {
+      snapBack(event);
+      return;
     }
     const response = await fetch(card.dataset.move, {
       method: "POST", body, headers: { "X-CSRFToken": csrf, "Accept": "application/json" },
     });
     const answer = await response.json().catch(() => ({ message: board.dataset.networkError }));
     if (!response.ok) {
-      event.from.insertBefore(card, event.from.children[event.oldIndex] || null);
+      // e.g. 400 gate_not_met (the checklist changed meanwhile), 409 conflict, 403: the card goes back.
+      snapBack(event);
       showError(answer.message);
       return;
     }

@@ -1,0 +1,242 @@
+"""What a rule can look at: the fields of each entity (built-in, related, computed and custom), typed.
+
+A field is addressed by a key ("amount", "customer.industry", "custom.budget_source"). Conditions, the
+rule builder and message templates all read this one catalog, so a custom field added in the UI is
+usable in rules at once, and a deleted one is reported as missing rather than crashing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shangji.automation.choices import Entity
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    label: str
+    type: str  # text | number | money | date | datetime | choice | multi | bool | user
+    get: Callable[[Any], Any]
+    options: Callable[[], list[tuple[Any, str]]] | None = None
+    previous_key: str | None = None  # the key under which update events carry the old value
+    settable: bool = False  # an action may set it (through the entity's service)
+
+
+class MissingField(LookupError):
+    """A rule refers to a field that no longer exists (e.g. a deactivated custom field)."""
+
+    def __init__(self, key: str):
+        super().__init__(key)
+        self.key = key
+
+
+def _days_since(moment) -> int | None:
+    return None if moment is None else (timezone.now() - moment).days
+
+
+def _stage_options():
+    from shangji.pipeline.models import Stage
+
+    return [(stage.pk, stage.name) for stage in Stage.objects.all()]
+
+
+def _industry_options():
+    from shangji.customers.models import Industry
+
+    return [(industry.pk, industry.name) for industry in Industry.objects.all()]
+
+
+def _region_options():
+    from shangji.org.selectors import regions
+
+    return [(unit.pk, unit.name) for unit in regions()]
+
+
+def _city_options():
+    from shangji.org.selectors import cities
+
+    return [(unit.pk, unit.name) for unit in cities()]
+
+
+def _choices(choices_class) -> Callable[[], list[tuple[Any, str]]]:
+    return lambda: [(value, str(label)) for value, label in choices_class.choices]
+
+
+def _open_tasks(entity: str) -> Callable[[Any], int]:
+    def count(record) -> int:
+        from shangji.todos.models import Task
+
+        return Task.objects.filter(entity=entity, entity_id=record.pk, status="open").count()
+    return count
+
+
+def _feedback_since_stage(opportunity) -> int:
+    from shangji.customers.choices import InteractionKind
+    from shangji.customers.models import Interaction
+
+    return Interaction.objects.filter(customer_id=opportunity.customer_id, kind=InteractionKind.FEEDBACK,
+                                      occurred_at__gte=opportunity.stage_entered_at).count()
+
+
+def _stage_state(opportunity) -> str:
+    stage = opportunity.stage
+    return "won" if stage.is_won else "lost" if stage.is_lost else "open"
+
+
+def _opportunity_fields() -> list[FieldSpec]:
+    from shangji.customers.choices import Grade, Scale
+
+    state = [("open", _("进行中")), ("won", _("赢单")), ("lost", _("输单"))]
+    return [
+        FieldSpec("name", _("商机名称"), "text", lambda o: o.name, previous_key="name", settable=True),
+        FieldSpec("amount", _("金额"), "money", lambda o: o.amount, previous_key="amount", settable=True),
+        FieldSpec("stage", _("阶段"), "choice", lambda o: o.stage_id, _stage_options, previous_key="stage"),
+        FieldSpec("stage_state", _("阶段状态"), "choice", _stage_state, lambda: [(v, str(t)) for v, t in state]),
+        FieldSpec("owner", _("负责人"), "user", lambda o: o.owner_id, previous_key="owner_id", settable=True),
+        FieldSpec("region", _("大区"), "choice", lambda o: o.region_id, _region_options),
+        FieldSpec("expected_close_date", _("预计成交日期"), "date", lambda o: o.expected_close_date,
+                  previous_key="expected_close_date", settable=True),
+        FieldSpec("description", _("说明"), "text", lambda o: o.description, previous_key="description",
+                  settable=True),
+        FieldSpec("stage_entered_at", _("进入当前阶段时间"), "datetime", lambda o: o.stage_entered_at),
+        FieldSpec("days_in_stage", _("当前阶段停留天数"), "number", lambda o: _days_since(o.stage_entered_at)),
+        FieldSpec("days_since_update", _("距上次更新天数"), "number", lambda o: _days_since(o.updated_at)),
+        FieldSpec("created_at", _("创建时间"), "datetime", lambda o: o.created_at),
+        FieldSpec("open_tasks", _("未完成待办数"), "number", _open_tasks("opportunity")),
+        FieldSpec("feedback_since_stage", _("进入本阶段后的客户反馈数"), "number", _feedback_since_stage),
+        FieldSpec("customer.industry", _("客户行业"), "choice", lambda o: o.customer.industry_id, _industry_options),
+        FieldSpec("customer.scale", _("客户规模"), "choice", lambda o: o.customer.scale, _choices(Scale)),
+        FieldSpec("customer.grade", _("客户等级"), "choice", lambda o: o.customer.grade, _choices(Grade)),
+        FieldSpec("customer.city", _("客户地市"), "choice", lambda o: o.customer.city_id, _city_options),
+    ]
+
+
+def _customer_fields() -> list[FieldSpec]:
+    from shangji.customers.choices import Grade, Scale
+
+    return [
+        FieldSpec("name", _("客户名称"), "text", lambda c: c.name, previous_key="name"),
+        FieldSpec("grade", _("等级"), "choice", lambda c: c.grade, _choices(Grade), previous_key="grade"),
+        FieldSpec("scale", _("规模"), "choice", lambda c: c.scale, _choices(Scale), previous_key="scale"),
+        FieldSpec("industry", _("行业"), "choice", lambda c: c.industry_id, _industry_options,
+                  previous_key="industry_id"),
+        FieldSpec("city", _("地市"), "choice", lambda c: c.city_id, _city_options, previous_key="city_id"),
+        FieldSpec("owner", _("负责人"), "user", lambda c: c.owner_id, previous_key="owner_id", settable=True),
+        FieldSpec("created_at", _("创建时间"), "datetime", lambda c: c.created_at),
+        FieldSpec("days_since_update", _("距上次更新天数"), "number", lambda c: _days_since(c.updated_at)),
+        FieldSpec("open_tasks", _("未完成待办数"), "number", _open_tasks("customer")),
+    ]
+
+
+def _contact_fields() -> list[FieldSpec]:
+    from shangji.customers.choices import Attitude, DecisionRole
+
+    return [
+        FieldSpec("name", _("姓名"), "text", lambda c: c.name, previous_key="name"),
+        FieldSpec("title", _("职务"), "text", lambda c: c.title, previous_key="title"),
+        FieldSpec("decision_role", _("决策角色"), "choice", lambda c: c.decision_role, _choices(DecisionRole),
+                  previous_key="decision_role"),
+        FieldSpec("attitude", _("态度"), "choice", lambda c: c.attitude, _choices(Attitude), previous_key="attitude"),
+        FieldSpec("owner", _("客户负责人"), "user", lambda c: c.customer.owner_id),
+        FieldSpec("created_at", _("创建时间"), "datetime", lambda c: c.created_at),
+    ]
+
+
+def _task_fields() -> list[FieldSpec]:
+    status = [("open", _("未完成")), ("done", _("已完成"))]
+    return [
+        FieldSpec("title", _("标题"), "text", lambda t: t.title, previous_key="title"),
+        FieldSpec("status", _("状态"), "choice", lambda t: t.status, lambda: [(v, str(t)) for v, t in status],
+                  previous_key="status"),
+        FieldSpec("owner", _("负责人"), "user", lambda t: t.assignee_id, previous_key="assignee_id"),
+        FieldSpec("due_at", _("截止时间"), "datetime", lambda t: t.due_at, previous_key="due_at"),
+        FieldSpec("source", _("来源"), "text", lambda t: t.source),
+        FieldSpec("created_at", _("创建时间"), "datetime", lambda t: t.created_at),
+    ]
+
+
+_BUILT_IN = {
+    Entity.OPPORTUNITY: _opportunity_fields,
+    Entity.CUSTOMER: _customer_fields,
+    Entity.CONTACT: _contact_fields,
+    Entity.TASK: _task_fields,
+}
+_CUSTOM_TYPES = {"text": "text", "number": "number", "money": "money", "date": "date", "choice": "choice",
+                 "multi_choice": "multi", "user": "user", "boolean": "bool"}
+
+
+def fields_for(entity: str) -> dict[str, FieldSpec]:
+    """Every field of `entity` a rule may use, keyed; custom fields are read fresh (A2: no deploy)."""
+    specs = {spec.key: spec for spec in _BUILT_IN[entity]()}
+    if entity in (Entity.OPPORTUNITY, Entity.CUSTOMER, Entity.CONTACT):
+        from shangji.core.customfields import custom_fields_for, custom_value
+
+        for field in custom_fields_for(entity):
+            key = f"custom.{field.key}"
+            options = (lambda choices=tuple(field.choices): [(c, c) for c in choices]) if field.choices else None
+            specs[key] = FieldSpec(key, field.label, _CUSTOM_TYPES[field.field_type],
+                                   lambda record, f=field: custom_value(record, f.key, field=f), options,
+                                   previous_key=key, settable=True)
+    return specs
+
+
+def field(entity: str, key: str, catalog: dict[str, FieldSpec] | None = None) -> FieldSpec:
+    catalog = catalog if catalog is not None else fields_for(entity)
+    try:
+        return catalog[key]
+    except KeyError:
+        raise MissingField(key) from None
+
+
+def load_record(entity: str, entity_id: int):
+    """The record a rule runs on, with what its fields read, or None when it is gone."""
+    if entity == Entity.OPPORTUNITY:
+        from shangji.pipeline.models import Opportunity
+
+        queryset = Opportunity.objects.select_related("stage", "customer", "owner", "owner__org_unit")
+    elif entity == Entity.CUSTOMER:
+        from shangji.customers.models import Customer
+
+        queryset = Customer.objects.select_related("owner", "owner__org_unit")
+    elif entity == Entity.CONTACT:
+        from shangji.customers.models import Contact
+
+        queryset = Contact.objects.select_related("customer", "customer__owner", "customer__owner__org_unit")
+    elif entity == Entity.TASK:
+        from shangji.todos.models import Task
+
+        queryset = Task.objects.select_related("assignee", "assignee__org_unit")
+    else:
+        return None
+    return queryset.filter(pk=entity_id).first()
+
+
+def record_owner(entity: str, record):
+    """The user a rule's "owner" means for this record."""
+    if entity == Entity.CONTACT:
+        return record.customer.owner
+    if entity == Entity.TASK:
+        return record.assignee
+    return record.owner
+
+
+def record_link(entity: str, record) -> str:
+    from django.urls import reverse
+
+    if entity == Entity.OPPORTUNITY:
+        return reverse("pipeline:detail", args=[record.pk])
+    if entity == Entity.CUSTOMER:
+        return reverse("customers:detail", args=[record.pk])
+    if entity == Entity.CONTACT:
+        return reverse("customers:detail", args=[record.customer_id])
+    return reverse("todos:list")
+
+
+def record_label(entity: str, record) -> str:
+    return str(getattr(record, "name", None) or getattr(record, "title", None) or f"#{record.pk}")[:200]

@@ -1,0 +1,276 @@
+"""The rule engine: the outbox handler and the timer handler that run rules, and the dry run for the tester.
+
+Each rule run is one transaction: the RuleRun row and every action's writes commit together; an action that
+fails is rolled back to its savepoint, logged, and its rule disabled with a message to the author. A rule never
+runs twice for one event or one timer (RuleRun is unique per rule+event and rule+timer), so redelivery is safe.
+Events carry the chain of rules whose actions caused them; a rule already in the chain is not run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shangji.automation.actions import ACTION_TYPES, ActionContext, run_action
+from shangji.automation.catalog import MissingField, fields_for, load_record, record_label
+from shangji.automation.choices import DelayUnit, Entity, RunOutcome, StartEvent, Trigger
+from shangji.automation.conditions import Context, Verdict, evaluate
+from shangji.automation.models import Rule, RuleRun
+from shangji.core.events import caused_by
+from shangji.core.models import Event, Timer, TimerStatus
+from shangji.core.registry import setting
+from shangji.core.timers import timer_cancel, timer_start
+
+log = logging.getLogger(__name__)
+TIMER_KIND = "rule"
+
+# Which rule triggers an event of each kind can set off.
+_TRIGGERS_BY_EVENT = {
+    "created": {Trigger.CREATED, Trigger.CONDITION_TRUE},
+    "updated": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
+    "stage_changed": {Trigger.UPDATED, Trigger.STAGE_CHANGED, Trigger.CONDITION_TRUE},
+    "completed": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
+    "reopened": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
+}
+_STARTS_BY_EVENT = {
+    "created": {StartEvent.CREATED, StartEvent.CREATED_OR_STAGE_CHANGED},
+    "updated": {StartEvent.UPDATED},
+    "stage_changed": {StartEvent.UPDATED, StartEvent.STAGE_CHANGED, StartEvent.CREATED_OR_STAGE_CHANGED},
+    "completed": {StartEvent.UPDATED},
+    "reopened": {StartEvent.UPDATED},
+}
+
+
+def handle_event(event: Event) -> None:
+    """Outbox handler: run the rules an event triggers, start and cancel their clocks."""
+    if event.entity not in Entity.values:
+        return
+    kind = event.name.rsplit(".", 1)[-1]
+    rules = list(Rule.objects.filter(is_enabled=True, entity=event.entity))
+    has_timers = Timer.objects.filter(kind=TIMER_KIND, entity=event.entity, entity_id=event.entity_id,
+                                      status=TimerStatus.PENDING).exists()
+    if not rules and not has_timers:
+        return
+    record = load_record(event.entity, event.entity_id)
+    if record is None:
+        return
+    catalog = fields_for(event.entity)
+    changed, previous = _changes(event, kind)
+    ctx = Context(entity=event.entity, record=record, changed=changed, previous=previous, catalog=catalog)
+    if has_timers:
+        _recheck_clocks(ctx)
+    done = set(RuleRun.objects.filter(event=event).values_list("rule_id", flat=True))
+    for rule in rules:
+        if rule.pk in done:
+            continue
+        if rule.trigger == Trigger.TIME_ELAPSED:
+            if rule.start_event in _STARTS_BY_EVENT.get(kind, ()):
+                _start_clock(rule, ctx, event)
+        elif rule.trigger in _TRIGGERS_BY_EVENT.get(kind, ()):
+            run_rule(rule, ctx, event=event, chain=tuple(event.chain))
+
+
+def handle_timer(timer: Timer) -> None:
+    """Timer handler: the clock of a time-elapsed rule ran out; check its conditions now and act."""
+    rule = Rule.objects.filter(pk=timer.payload.get("rule"), is_enabled=True).first()
+    if rule is None:
+        return
+    record = load_record(timer.entity, timer.entity_id)
+    if record is None:
+        return
+    ctx = Context(entity=timer.entity, record=record)
+    run_rule(rule, ctx, timer=timer, chain=tuple(timer.payload.get("chain", ())))
+
+
+def run_rule(rule: Rule, ctx: Context, *, event: Event | None = None, timer: Timer | None = None,
+             chain: tuple[int, ...] = ()) -> RuleRun | None:
+    started = time.perf_counter()
+    run = RuleRun(rule=rule, event=event, timer=timer, entity=ctx.entity, entity_id=ctx.record.pk,
+                  record_label=record_label(ctx.entity, ctx.record), chain=list(chain), ran_at=timezone.now())
+    if rule.pk in chain or len(chain) >= setting("automation.max_chain_depth"):
+        names = dict(Rule.objects.filter(pk__in=chain).values_list("pk", "name"))
+        path = " → ".join([*(names.get(pk, f"#{pk}") for pk in chain), rule.name])
+        return _save(run, started, outcome=RunOutcome.LOOP_STOPPED,
+                     error=_("检测到规则循环，已停止：%(path)s") % {"path": path})
+    try:
+        verdict = _verdict(rule, ctx)
+    except MissingField as missing:
+        reason = _("条件引用的字段“%(field)s”不存在或已停用。") % {"field": missing.key}
+        saved = _save(run, started, outcome=RunOutcome.ERROR, error=reason)
+        rule_disable_broken(rule=rule, reason=reason)
+        return saved
+    run.conditions_detail = verdict.lines
+    if not verdict.ok:
+        return _save(run, started, outcome=RunOutcome.NOT_MATCHED)
+    try:
+        with transaction.atomic():
+            run.outcome = RunOutcome.FIRED
+            run.save()
+            failure = _run_actions(rule, run, ctx, chain)
+            run.duration_ms = (time.perf_counter() - started) * 1000
+            run.save(update_fields=["outcome", "actions_detail", "error", "duration_ms"])
+    except IntegrityError:
+        return None  # another worker ran this rule for this event or timer already
+    if failure:
+        rule_disable_broken(rule=rule, reason=failure)
+    return run
+
+
+def _verdict(rule: Rule, ctx: Context) -> Verdict:
+    if rule.trigger == Trigger.TIME_ELAPSED:
+        # The clock's own condition must still hold at the due time, then the rule's conditions.
+        start, then = evaluate(rule.start_conditions, ctx), evaluate(rule.conditions, ctx)
+        lines = [{"depth": 0, "ok": start.ok, "text": _("计时条件仍成立")}, *_indented(start.lines),
+                 {"depth": 0, "ok": then.ok, "text": _("到期条件")}, *_indented(then.lines)]
+        return Verdict(start.ok and then.ok, lines)
+    verdict = evaluate(rule.conditions, ctx)
+    if rule.trigger == Trigger.CONDITION_TRUE and verdict.ok and ctx.changed:
+        before = Context(entity=ctx.entity, record=ctx.record, changed=ctx.changed, previous=ctx.previous,
+                         before=True, catalog=ctx.catalog)
+        if evaluate(rule.conditions, before).ok:
+            verdict.ok = False
+            verdict.lines.append({"depth": 0, "ok": False, "text": _("修改前条件已成立，不重复触发")})
+    return verdict
+
+
+def _indented(lines: list[dict]) -> list[dict]:
+    return [{**line, "depth": line["depth"] + 1} for line in lines]
+
+
+def _run_actions(rule: Rule, run: RuleRun, ctx: Context, chain: tuple[int, ...]) -> str:
+    """Run the actions in order; stop at the first failure and return its sentence ("" when all succeeded)."""
+    action_ctx = ActionContext(rule=rule, run=run, entity=ctx.entity, record=ctx.record, catalog=ctx.catalog)
+    details = []
+    failure = ""
+    with caused_by((*chain, rule.pk)):
+        for action in rule.actions:
+            label = str(ACTION_TYPES.get(action.get("type"), action.get("type")))
+            try:
+                with transaction.atomic():
+                    message = run_action(action, action_ctx)
+                details.append({"type": action.get("type"), "label": label, "ok": True, "message": message})
+            except Exception as error:  # any failure is logged on the run and disables the rule
+                log.info("rule %s action %s failed: %s", rule.pk, label, error)
+                text = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
+                details.append({"type": action.get("type"), "label": label, "ok": False, "message": text})
+                failure = _("动作“%(action)s”失败：%(error)s") % {"action": label, "error": text}
+                break
+    run.actions_detail = details
+    if failure:
+        run.outcome = RunOutcome.ERROR
+        run.error = failure
+    return failure
+
+
+def _save(run: RuleRun, started: float, *, outcome: str, error: str = "") -> RuleRun | None:
+    run.outcome = outcome
+    run.error = error
+    run.duration_ms = (time.perf_counter() - started) * 1000
+    try:
+        with transaction.atomic():
+            run.save()
+    except IntegrityError:
+        return None
+    return run
+
+
+def rule_delay(rule: Rule) -> timedelta:
+    amount = int(setting(rule.delay_setting)) if rule.delay_setting else int(rule.delay_value or 0)
+    unit = {DelayUnit.MINUTES: "minutes", DelayUnit.HOURS: "hours", DelayUnit.DAYS: "days"}[rule.delay_unit]
+    return timedelta(**{unit: amount})
+
+
+def _clock_key(rule: Rule, entity: str, entity_id: int) -> str:
+    return f"rule:{rule.pk}:{entity}:{entity_id}"
+
+
+def _start_clock(rule: Rule, ctx: Context, event: Event) -> None:
+    """A start event happened: when the start conditions hold, (re)start the rule's clock for this record."""
+    started = time.perf_counter()
+    run = RuleRun(rule=rule, event=event, entity=ctx.entity, entity_id=ctx.record.pk,
+                  record_label=record_label(ctx.entity, ctx.record), chain=list(event.chain), ran_at=timezone.now())
+    try:
+        verdict = evaluate(rule.start_conditions, ctx)
+    except MissingField as missing:
+        reason = _("条件引用的字段“%(field)s”不存在或已停用。") % {"field": missing.key}
+        _save(run, started, outcome=RunOutcome.ERROR, error=reason)
+        rule_disable_broken(rule=rule, reason=reason)
+        return
+    if not verdict.ok:
+        return  # not worth a log row: most events do not start most clocks
+    key = _clock_key(rule, ctx.entity, ctx.record.pk)
+    due_at = timezone.now() + rule_delay(rule)
+    with transaction.atomic():
+        timer_cancel(key=key, note=_("重新计时"))
+        timer_start(kind=TIMER_KIND, key=key, entity=ctx.entity, entity_id=ctx.record.pk, due_at=due_at,
+                    payload={"rule": rule.pk, "event": event.pk, "chain": list(event.chain)})
+        run.conditions_detail = [*verdict.lines, {"depth": 0, "ok": True, "text": _("将于 %(at)s 检查条件") % {
+            "at": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")}}]
+        _save(run, started, outcome=RunOutcome.TIMER_STARTED)
+
+
+def _recheck_clocks(ctx: Context) -> None:
+    """Resolving a condition cancels the clock: a pending timer whose start conditions no longer hold stops."""
+    timers = Timer.objects.filter(kind=TIMER_KIND, entity=ctx.entity, entity_id=ctx.record.pk,
+                                  status=TimerStatus.PENDING)
+    rules = {rule.pk: rule for rule in Rule.objects.filter(pk__in=[t.payload.get("rule") for t in timers])}
+    for timer in timers:
+        rule = rules.get(timer.payload.get("rule"))
+        if rule is None or not rule.is_enabled:
+            timer_cancel(key=timer.key, note=_("规则已停用或删除"))
+            continue
+        try:
+            still = evaluate(rule.start_conditions, Context(entity=ctx.entity, record=ctx.record,
+                                                            catalog=ctx.catalog)).ok
+        except MissingField:
+            still = False
+        if not still:
+            timer_cancel(key=timer.key, note=_("计时条件已不成立"))
+
+
+def _changes(event: Event, kind: str) -> tuple[set[str], dict]:
+    payload = event.payload or {}
+    if kind == "stage_changed":
+        return {"stage"}, {"stage": payload.get("from")}
+    if kind in ("completed", "reopened"):
+        return {"status"}, {"status": "open" if kind == "completed" else "done"}
+    return set(payload.get("changed", ())), dict(payload.get("previous", {}))
+
+
+def rule_disable_broken(*, rule: Rule, reason: str) -> None:
+    """Stop a failing rule (no crash loop) and tell its author — or the configuring roles when it has none."""
+    from shangji.automation.services import rule_disable
+
+    rule_disable(rule=rule, actor=None, reason=reason)
+    from shangji.notify.services import notification_send
+    from shangji.org.choices import CONFIGURING_ROLES
+    from shangji.org.models import User
+
+    people = [rule.author] if rule.author_id and rule.author.is_active else list(
+        User.objects.filter(role__in=CONFIGURING_ROLES, is_active=True))
+    from django.urls import reverse
+
+    notification_send(recipients=people, title=_("自动化规则“%(name)s”已停用") % {"name": rule.name},
+                      body=reason, link=reverse("automation:rule_detail", args=[rule.pk]), entity="rule",
+                      entity_id=rule.pk, source=rule.source_tag)
+
+
+def rule_dry_run(*, rule: Rule, record) -> tuple[Verdict, list[str]]:
+    """The tester: would the rule fire on this record now, because of what, and what it would do.
+
+    Change conditions are evaluated as if every field had just become its current value."""
+    from shangji.automation.actions import describe_action
+
+    catalog = fields_for(rule.entity)
+    specs = catalog.values()
+    ctx = Context(entity=rule.entity, record=record, catalog=catalog,
+                  changed={spec.previous_key for spec in specs if spec.previous_key}, previous={})
+    verdict = _verdict(rule, ctx)
+    action_ctx = ActionContext(rule=rule, run=None, entity=rule.entity, record=record, catalog=catalog)
+    return verdict, [describe_action(action, action_ctx) for action in rule.actions]
