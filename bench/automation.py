@@ -165,8 +165,10 @@ def latency(args) -> dict:
 def crash(args) -> dict:
     """Kill -9 the worker mid-burst, restart it: every event processed, every webhook delivered, once per key."""
     from shangji.core.models import Event
+    from shangji.core.services import setting_update
     from shangji.notify.models import Delivery
 
+    setting_update(key="notify.sending_lease_seconds", raw_value=args.lease, actor=None)
     receiver = Receiver()
     name = f"bench.crash.{int(time.time())}"
     subscribe(receiver, name)
@@ -182,14 +184,20 @@ def crash(args) -> dict:
             wait_for(lambda: receiver.count() >= args.events // 4, 60)
             stop(worker, signal.SIGKILL)
             killed_at = receiver.count()
+        time.sleep(args.lease + 1)  # what the killed worker was sending is reclaimable once its lease is over
+        restarted = time.monotonic()
         worker = start_worker()
         done = wait_for(lambda: receiver.count() >= args.events, args.timeout)
+        recovered_in = time.monotonic() - restarted
+        # The receiver answers before the worker records the answer: let the last rows be marked delivered.
+        wait_for(lambda: not Delivery.objects.filter(event__name=name).exclude(status="delivered").exists(), 30)
     finally:
         stop(worker)
         receiver.close()
     events = Event.objects.filter(name=name)
     deliveries = Delivery.objects.filter(event__name=name)
     return {"bench": "automation.crash_drill", "events": args.events, "killed_after_deliveries": killed_at,
+            "recovery_s": round(recovered_in, 1),
             "all_received": done, "received_unique": receiver.count(), "repeats_at_receiver": receiver.repeats,
             "events_undispatched": events.filter(dispatched_at__isnull=True).count(),
             "deliveries": deliveries.count(),
@@ -279,6 +287,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--rules", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=180)
+    parser.add_argument("--lease", type=int, default=5, help="delivery lease seconds during the crash drill")
     parser.add_argument("--pending", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=1000)
     parser.add_argument("--sweeps", type=int, default=5)

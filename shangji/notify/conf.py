@@ -15,9 +15,9 @@ register("notify.max_attempts", "int", 6, _("投递最多尝试次数"),
 register("notify.http_timeout_seconds", "float", 5.0, _("投递超时"),
          _("等待群机器人或 Webhook 接收方（以及邮件服务器）响应的最长时间，超时记为失败。"), spec="A3",
          unit=SECONDS, minimum=0.1, maximum=60)
-register("notify.sending_lease_seconds", "int", 300, _("发送租约"),
+register("notify.sending_lease_seconds", "int", 30, _("发送租约"),
          _("投递处于“发送中”超过此时间（工作进程被终止）时，由定时巡检重新排队。应大于投递超时。"),
-         spec="A3", unit=SECONDS, minimum=30, maximum=86400)
+         spec="A3", unit=SECONDS, minimum=2, maximum=86400)
 register("notify.inbox_poll_seconds", "int", 20, _("未读数刷新间隔"),
          _("导航栏铃铛上的未读通知数每隔多少秒刷新一次。"), spec="A3", unit=SECONDS, minimum=5, maximum=3600)
 register("notify.email_default_on", "bool", True, _("默认接收邮件通知"),

@@ -4,6 +4,7 @@ holds up its own message. Tasks only wrap services."""
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from shangji.core.tasks import run_at_worker_start
 from shangji.notify import services
 
 
@@ -21,3 +22,6 @@ def sweep_deliveries() -> int:
     for delivery_id in due:
         deliver(delivery_id)
     return len(due)
+
+
+run_at_worker_start(sweep_deliveries)  # a restarted worker resends what a killed one left at once

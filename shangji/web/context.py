@@ -7,6 +7,7 @@ NAV = [
     ("customers:list", _("客户"), "bi-building"),
     ("pipeline:list", _("商机"), "bi-briefcase"),
     ("pipeline:kanban", _("看板"), "bi-kanban"),
+    ("todos:list", _("待办"), "bi-check2-square"),
 ]
 
 
@@ -16,5 +17,6 @@ def navigation(request) -> dict:
         return {}
     items = list(NAV)
     if user.can_configure:
+        items.append(("automation:rule_list", _("自动化"), "bi-lightning-charge"))
         items.append(("core:settings", _("设置"), "bi-sliders"))
     return {"nav_items": items}
