@@ -112,8 +112,9 @@ def wait_for(predicate, timeout: float) -> bool:
 def subscribe(receiver: Receiver, event_name: str):
     from shangji.notify.models import WebhookSubscription
 
-    WebhookSubscription.objects.filter(name="bench").delete()
-    return WebhookSubscription.objects.create(name="bench", url=receiver.url, secret="bench-secret",
+    WebhookSubscription.objects.filter(name__startswith="bench").update(is_active=False)
+    return WebhookSubscription.objects.create(name=f"bench {event_name}"[:60], url=receiver.url,
+                                              secret="bench-secret-0123456789",
                                               event_types=[event_name], is_active=True,
                                               created_at=_now())
 

@@ -128,7 +128,9 @@ CACHES = {
 HUEY = {
     "name": env_str("SHANGJI_QUEUE_NAME", "shangji"),
     "immediate": TESTING,
-    "utc": True,
+    # A4: periodic schedules (crontab) read the company's wall clock; Django sets the process time zone
+    # to TIME_ZONE, so "Monday 08:00" means 08:00 in Asia/Shanghai.
+    "utc": False,
     "consumer": {
         "workers": env_int("SHANGJI_WORKERS", 4, minimum=1, maximum=64),
         "worker_type": "thread",

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_patterns = [
     path("auth/", include("shangji.core.api_urls")),
+    path("", include("shangji.core.api_fields_urls")),
     path("", include("shangji.org.api.urls")),
     path("", include("shangji.customers.api.urls")),
     path("", include("shangji.pipeline.api.urls")),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
@@ -61,6 +60,11 @@ def _wake() -> None:
 
 def dispatch_pending(*, batch: int = 500) -> int:
     """Deliver up to `batch` undelivered events in order; returns how many were delivered."""
+    return _dispatch_batch(batch)[0]
+
+
+def _dispatch_batch(batch: int = 500) -> tuple[int, bool]:
+    """(delivered, blocked): blocked when a handler failed, so later events wait for the next run."""
     delivered = 0
     for event in Event.objects.filter(dispatched_at__isnull=True).order_by("id")[:batch]:
         try:
@@ -69,31 +73,35 @@ def dispatch_pending(*, batch: int = 500) -> int:
         except Exception:
             # Stop here so later events are not delivered before this one; the next run retries it.
             log.exception("event %s handler failed; will retry", event.pk)
-            break
+            return delivered, True
         with transaction.atomic():
             Event.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
         delivered += 1
-    return delivered
+    return delivered, False
 
 
-def dispatch_all(*, lock: Callable[[], contextlib.AbstractContextManager], wait_seconds: float) -> int:
-    """Drain the outbox under `lock`; a caller that finds it held waits, since the holder may miss its events."""
-    deadline = time.monotonic() + wait_seconds
+def dispatch_all(*, lock: Callable[[], contextlib.AbstractContextManager]) -> int:
+    """Drain the outbox under `lock`. A caller that finds the lock held returns at once: the holder looks
+    for pending events again after releasing it, so an event committed while it held the lock is not missed
+    (its waker either failed to get the lock before the release, or gets it after)."""
+    total = 0
     while True:
+        blocked = False
         try:
             with lock():
                 token = _dispatching.set(True)
                 try:
-                    total = 0
-                    while delivered := dispatch_pending():
+                    while not blocked:
+                        delivered, blocked = _dispatch_batch()
                         total += delivered
-                    return total
+                        if not delivered:
+                            break
                 finally:
                     _dispatching.reset(token)
         except LockHeld:
-            if time.monotonic() > deadline:
-                return 0  # the periodic sweep picks up whatever is left
-            time.sleep(0.02)
+            return total
+        if blocked or not Event.objects.filter(dispatched_at__isnull=True).exists():
+            return total  # a failing handler is retried by the next sweep rather than in a tight loop
 
 
 class LockHeld(Exception):

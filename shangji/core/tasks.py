@@ -23,13 +23,13 @@ def _dispatch_lock():
 @db_task()
 def dispatch_events() -> int:
     """Woken by each commit that wrote events."""
-    return dispatch_all(lock=_dispatch_lock, wait_seconds=5.0)
+    return dispatch_all(lock=_dispatch_lock)
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_events() -> int:
     """Safety net: events whose wake-up was lost (a crashed worker) are delivered within a minute."""
-    return dispatch_all(lock=_dispatch_lock, wait_seconds=0.0)
+    return dispatch_all(lock=_dispatch_lock)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -25,6 +25,7 @@ from shangji.demo.deals import DealFactory, DealTables
 from shangji.demo.evidence import Evidence
 from shangji.demo.org import DemoOrg, ensure_org, ensure_products
 from shangji.demo.records import PRESALES_SHARES, CustomerFactory, CustomerStub, CustomerTables
+from shangji.demo.workflow import load_workflow
 from shangji.pipeline.models import LostReason, Opportunity, Pipeline, PipelineTotal, StageChange
 from shangji.pipeline.pipelines import pipeline_stages, with_stages
 from shangji.pipeline.totals import pipeline_totals_rebuild
@@ -47,6 +48,8 @@ class LoadResult:
     shares: int = 0
     opportunities: int = 0
     stage_changes: int = 0
+    tasks: int = 0
+    timers: int = 0
     seconds: float = 0.0
 
 
@@ -165,6 +168,8 @@ def load(*, customers: int, opportunities: int, batch_size: int = BATCH_SIZE,
             add_deals(stubs, opportunities * seen // total - result.opportunities)
     if opportunities > 0:
         pipeline_totals_rebuild()  # the bulk path skips the services that keep the kanban counters
+    if fresh and opportunities > 0:
+        result.tasks, result.timers = load_workflow(rng=rng, now=now)
     _refresh_planner_statistics()
     result.seconds = time.monotonic() - started
     return result

@@ -211,6 +211,9 @@ def opportunity_update(*, opportunity: Opportunity, actor, version: int | None =
     `custom` is a partial update (given keys replace, others are kept). A2: the deal must then hold every required
     custom field, including those required from its current stage or an earlier one."""
     opportunity = _lock(opportunity, version)
+    freeze = active_freeze(entity="opportunity", entity_id=opportunity.pk, action="edit")
+    if freeze is not None:
+        raise ValidationError(_("该商机已被冻结，暂不能编辑：%(reason)s") % {"reason": freeze.reason}, code="frozen")
     custom_changes = custom_values_apply(entity="opportunity", current=opportunity.custom, given=custom,
                                          stage=opportunity.stage)
     changes: dict = {}

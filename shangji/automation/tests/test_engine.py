@@ -212,3 +212,26 @@ def test_a_customer_rule_reassigns_through_the_customer_service_and_the_audit_sh
     assert vip.owner == actors.team_lead and plain.owner == actors.rep
     assert AuditEntry.objects.filter(entity="customer", entity_id=vip.pk, field="owner_id",
                                      new_value=str(actors.team_lead.pk)).exists()
+
+
+def test_a_freeze_action_blocks_moves_and_edits_with_its_reason(actors, deal):
+    from django.core.exceptions import ValidationError
+
+    from shangji.core.selectors import active_freeze
+
+    over = {"match": "all", "items": [{"field": "amount", "op": "gt", "value": "1000000"}]}
+    freeze = [{"type": "freeze", "operation": "move", "reason": "{name} 金额超过 100 万待审批"},
+              {"type": "freeze", "operation": "edit", "reason": "待审批"}]
+    rule_create(spec=RuleSpec(name="大额改价冻结", entity="opportunity", trigger=Trigger.CONDITION_TRUE,
+                              conditions=over, actions=freeze), actor=actors.sales_ops)
+    opportunity_update(opportunity=deal, actor=actors.rep, amount="2000000")
+    drain()
+    assert active_freeze(entity="opportunity", entity_id=deal.pk, action="move").reason == \
+        "华东 MES 二期 金额超过 100 万待审批"
+    with pytest.raises(ValidationError, match="冻结"):
+        move(deal, "方案提交", actors.rep)
+    deal.refresh_from_db()
+    with pytest.raises(ValidationError, match="冻结"):
+        opportunity_update(opportunity=deal, actor=actors.rep, name="改名")
+    deal.refresh_from_db()
+    assert deal.stage.name == "需求确认" and deal.name == "华东 MES 二期"

@@ -74,3 +74,29 @@ class CustomValuesFieldExtension(OpenApiSerializerFieldExtension):
             "properties": {field.key: value_schema(field) for field in fields},
             "additionalProperties": False,
         }
+
+
+class CustomFieldSerializer(serializers.ModelSerializer):
+    """A field definition. `entity` and `key` are fixed once created; `choices` is a list of strings."""
+
+    choices = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
+
+    class Meta:
+        model = CustomField
+        fields = ["id", "entity", "key", "label", "label_en", "field_type", "choices", "required",
+                  "required_from_stage", "help_text", "sequence", "is_active", "created_at"]
+        read_only_fields = ["sequence", "created_at"]
+        extra_kwargs = {"key": {"required": False, "allow_blank": True}}
+
+    def definition(self):
+        from shangji.core.customfields.definitions import FieldDefinition
+
+        data = {**({name: getattr(self.instance, name) for name in ("label", "label_en", "field_type", "choices",
+                                                                    "required", "help_text", "key")}
+                   if self.instance else {}), **self.validated_data}
+        stage = data.get("required_from_stage", getattr(self.instance, "required_from_stage", None))
+        return FieldDefinition(label=data.get("label", ""), field_type=data.get("field_type", ""),
+                               key=data.get("key", "") or "", label_en=data.get("label_en", "") or "",
+                               choices=tuple(data.get("choices") or ()), required=bool(data.get("required")),
+                               required_from_stage_id=stage.pk if stage else None,
+                               help_text=data.get("help_text", "") or "")

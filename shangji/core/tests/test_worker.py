@@ -36,3 +36,57 @@ def test_outbox_events_are_delivered_in_order_once_and_a_failing_handler_is_retr
     assert delivered == ["first", "second", "third"]
     assert events.dispatch_pending() == 0
     assert not Event.objects.filter(dispatched_at__isnull=True).exists()
+
+
+def test_a_dispatcher_that_finds_the_lock_held_returns_and_the_holder_picks_up_what_came_meanwhile(
+        actors, monkeypatch):
+    import contextlib
+
+    delivered = []
+    monkeypatch.setattr(events, "_handlers", [lambda event: delivered.append(event.name)])
+
+    @contextlib.contextmanager
+    def held():
+        raise events.LockHeld
+        yield
+
+    event_emit(name="waiting", entity="test", entity_id=1, actor=actors.rep)
+    assert events.dispatch_all(lock=held) == 0 and delivered == []
+
+    committed_while_holding = []
+
+    @contextlib.contextmanager
+    def lock():
+        yield
+        if not committed_while_holding:  # another request commits just before the holder lets go
+            committed_while_holding.append(event_emit(name="late", entity="test", entity_id=2, actor=actors.rep))
+
+    assert events.dispatch_all(lock=lock) == 2
+    assert delivered == ["waiting", "late"]
+
+
+def test_a_failing_handler_does_not_make_the_dispatcher_spin(actors, monkeypatch):
+    import contextlib
+
+    calls = []
+
+    def broken(event):
+        calls.append(event.pk)
+        raise RuntimeError("down")
+
+    monkeypatch.setattr(events, "_handlers", [broken])
+    event_emit(name="first", entity="test", entity_id=1, actor=actors.rep)
+    assert events.dispatch_all(lock=contextlib.nullcontext) == 0
+    assert len(calls) == 1
+
+
+def test_periodic_schedules_run_on_the_company_clock():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from huey.contrib.djhuey import HUEY
+
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+    shanghai_now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert abs((HUEY._get_timestamp() - shanghai_now).total_seconds()) < 5

@@ -10,6 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from shangji.core.models import Attachment
 from shangji.customers.dedup import blocking_keys, is_valid_credit_code, normalize_company_name, normalize_phone
@@ -233,3 +234,20 @@ def test_generated_company_names_never_collide_by_accident():
     names = [namer.base(rng, "上海", "") for _ in range(20000)]
     assert len({n.normalized for n in names}) == len(names)
     assert all(normalize_company_name(n.name) == n.normalized for n in names[:2000])
+
+
+def test_reps_get_to_dos_and_open_deals_get_the_clocks_of_the_shipped_time_rules(seeded):
+    from shangji.automation.models import Rule
+    from shangji.core.models import Timer
+    from shangji.todos.models import Task
+
+    reps_with_deals = set(Opportunity.objects.filter(closed_at__isnull=True, owner__role=Role.REP)
+                          .values_list("owner_id", flat=True))
+    assert set(Task.objects.values_list("assignee_id", flat=True)) == reps_with_deals
+    assert Task.objects.filter(status="open", due_at__lt=timezone.now()).exists()  # some are overdue
+    stagnation = Rule.objects.get(key="stagnation-warning")
+    clocks = Timer.objects.filter(key__startswith=f"rule:{stagnation.pk}:", status="pending")
+    assert clocks.count() == Opportunity.objects.filter(closed_at__isnull=True, owner__role=Role.REP).count()
+    proposal = Rule.objects.get(key="proposal-escalation")
+    waiting = Opportunity.objects.filter(closed_at__isnull=True, owner__role=Role.REP, stage__name="方案提交").count()
+    assert Timer.objects.filter(key__startswith=f"rule:{proposal.pk}:").count() == waiting
