@@ -92,3 +92,37 @@ def freeze_release(*, entity: str, entity_id: int, action: str, actor=None) -> i
     if released:
         audit_record(entity=entity, entity_id=entity_id, action="unfrozen", actor=actor, note=action)
     return released
+
+
+_housekeepers: list = []
+
+
+def housekeeper(function):
+    """Apps register a `function(before: datetime) -> int` that deletes their own log rows older than `before`."""
+    _housekeepers.append(function)
+    return function
+
+
+def history_purge(*, now=None, chunk: int = 5000) -> int:
+    """Nightly: delete dispatched events, finished timers and the apps' run logs older than the kept days,
+    in chunks so a big backlog never holds a long lock. Audit entries are kept."""
+    from datetime import timedelta
+
+    from shangji.core.models import Timer, TimerStatus
+    from shangji.core.registry import setting
+
+    before = (now or timezone.now()) - timedelta(days=setting("core.history_keep_days"))
+    deleted = 0
+    for queryset in (Event.objects.filter(dispatched_at__lt=before),
+                     Timer.objects.filter(finished_at__lt=before).exclude(status=TimerStatus.PENDING)):
+        deleted += _delete_in_chunks(queryset, chunk)
+    for function in _housekeepers:
+        deleted += function(before)
+    return deleted
+
+
+def _delete_in_chunks(queryset, chunk: int) -> int:
+    deleted = 0
+    while ids := list(queryset.values_list("pk", flat=True)[:chunk]):
+        deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]
+    return deleted

@@ -59,3 +59,11 @@ _startup_sweeps: list = []
 def run_at_worker_start(task) -> None:
     """Apps add their own safety-net sweeps (e.g. notify's delivery sweep) to the restart recovery."""
     _startup_sweeps.append(task)
+
+
+@db_periodic_task(crontab(hour="3", minute="17"))
+def purge_history() -> int:
+    """Nightly (company time): old dispatched events, finished timers and run logs."""
+    from shangji.core.services import history_purge
+
+    return history_purge()

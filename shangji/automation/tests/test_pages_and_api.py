@@ -128,3 +128,18 @@ def test_the_api_tester_and_run_log(actors, api):
     assert any("金额 大于" in line["text"] for line in answer["conditions"])
     assert client.post(f"/api/rules/{rule.pk}/test/", {"record_id": 999999}, format="json").status_code == 404
     assert client.get("/api/rule-runs/", {"outcome": "fired"}).status_code == 200
+
+
+def test_the_rule_list_and_the_run_log_do_not_query_per_row(actors, django_assert_max_num_queries):
+    from django.utils import timezone
+
+    rules = list(Rule.objects.all())
+    RuleRun.objects.bulk_create([RuleRun(rule=rules[i % len(rules)], entity="opportunity", entity_id=i,
+                                         record_label=f"商机{i}", outcome="fired", ran_at=timezone.now(),
+                                         conditions_detail=[{"depth": 0, "ok": True, "text": "金额 大于 0：是"}])
+                                 for i in range(60)])
+    client = signed_in(actors.sales_ops)
+    with django_assert_max_num_queries(12):
+        assert client.get("/automation/").status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get("/automation/runs/").status_code == 200
