@@ -10,11 +10,14 @@ from huey.exceptions import TaskLockedException
 from shangji.core.events import LockHeld, dispatch_all
 from shangji.core.timers import timers_fire_due
 
+# Created at import so the consumer knows it and flushes it on start (a killed worker leaves it behind).
+DISPATCH_LOCK = HUEY.lock_task("dispatch-events")
+
 
 @contextlib.contextmanager
 def _dispatch_lock():
     try:
-        with HUEY.lock_task("dispatch-events"):
+        with DISPATCH_LOCK:
             yield
     except TaskLockedException:
         raise LockHeld from None

@@ -90,3 +90,14 @@ def test_periodic_schedules_run_on_the_company_clock():
     assert settings.TIME_ZONE == "Asia/Shanghai"
     shanghai_now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
     assert abs((HUEY._get_timestamp() - shanghai_now).total_seconds()) < 5
+
+
+def test_the_dispatch_lock_is_known_to_the_consumer_so_a_restart_flushes_it():
+    from huey.contrib.djhuey import HUEY
+
+    from shangji.core.tasks import DISPATCH_LOCK
+
+    DISPATCH_LOCK.acquire()  # as a killed worker would leave it
+    assert DISPATCH_LOCK.is_locked()
+    HUEY.flush_locks()  # what the consumer does on start (settings: flush_locks)
+    assert not DISPATCH_LOCK.is_locked()
