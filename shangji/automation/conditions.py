@@ -8,6 +8,7 @@ reason for every leaf ("金额 大于 50,000.00：是（实际 80,000.00）").
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -173,22 +174,24 @@ class Verdict:
     lines: list[dict]  # [{"depth": n, "text": "…", "ok": bool}] in tree order, for the run log and the tester
 
 
-def evaluate(tree: dict | None, ctx: Context) -> Verdict:
-    """Evaluate the whole tree (every leaf, so the explanation is complete). Raises MissingField."""
+def evaluate(tree: dict | None, ctx: Context, *, explain: bool = True) -> Verdict:
+    """Evaluate the whole tree (every leaf, so the explanation is complete). Raises MissingField.
+
+    `explain=False` skips writing the sentences (the engine asks for them only for runs it logs)."""
     lines: list[dict] = []
     if not tree or not tree.get("items"):
-        return Verdict(True, [{"depth": 0, "text": _("（无条件）"), "ok": True}])
-    ok = _node(tree, ctx, lines, 0)
+        return Verdict(True, [{"depth": 0, "text": _("（无条件）"), "ok": True}] if explain else [])
+    ok = _node(tree, ctx, lines if explain else None, 0)
     return Verdict(ok, lines)
 
 
-def _node(node: dict, ctx: Context, lines: list[dict], depth: int) -> bool:
+def _node(node: dict, ctx: Context, lines: list[dict] | None, depth: int) -> bool:
     if "items" in node:
         match_all = node.get("match", "all") == "all"
-        position = len(lines)
+        position = len(lines) if lines is not None else 0
         results = [_node(item, ctx, lines, depth + 1) for item in node["items"]]
         ok = all(results) if match_all else any(results)
-        if depth > 0 or len(node["items"]) > 1:
+        if lines is not None and (depth > 0 or len(node["items"]) > 1):
             lines.insert(position, {"depth": depth, "ok": ok,
                                     "text": _("以下全部满足") if match_all else _("以下任一满足")})
         return ok
@@ -196,7 +199,8 @@ def _node(node: dict, ctx: Context, lines: list[dict], depth: int) -> bool:
     op, raw = node["op"], resolve(node.get("value"))
     actual = ctx.value(spec)
     ok = _compare(spec, op, actual, raw, ctx)
-    lines.append({"depth": depth, "ok": ok, "text": _describe(spec, op, raw, actual, ctx, ok)})
+    if lines is not None:
+        lines.append({"depth": depth, "ok": ok, "text": _describe(spec, op, raw, actual, ctx, ok)})
     return ok
 
 
@@ -256,13 +260,9 @@ def display(spec: FieldSpec, value: Any) -> str:
     if isinstance(value, list):
         return "、".join(display(spec, item) for item in value)
     if spec.type == "user":
-        from shangji.org.models import User
-
-        user = User.objects.filter(pk=value).first()
-        return user.display_name if user else str(value)
+        return _user_name(value)
     if spec.options and spec.type in ("choice", "multi"):
-        labels = {str(key): label for key, label in spec.options()}
-        return str(labels.get(str(value), value))
+        return str(_option_labels(spec).get(str(value), value))
     if spec.type == "money":
         return f"{Decimal(str(value)):,.2f}"
     if spec.type == "bool":
@@ -270,6 +270,35 @@ def display(spec: FieldSpec, value: Any) -> str:
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return str(value)
+
+
+def _option_labels(spec: FieldSpec) -> dict[str, str]:
+    """Option labels, read once per catalog (a catalog lives for one event or one page)."""
+    cached = getattr(spec.options, "labels", None)
+    if cached is None:
+        cached = {str(key): str(label) for key, label in spec.options()}
+        spec.options.labels = cached
+    return cached
+
+
+_user_names: dict[str, tuple[float, str]] = {}
+
+
+def _user_name(value: Any) -> str:
+    """A user's display name, remembered for a minute (rule logs name the same few people again and again)."""
+    key = str(value)
+    now = time.monotonic()
+    hit = _user_names.get(key)
+    if hit and now - hit[0] < 60:
+        return hit[1]
+    from shangji.org.models import User
+
+    user = User.objects.filter(pk=value).first() if key.isdigit() else None
+    name = user.display_name if user else key
+    if len(_user_names) > 5000:
+        _user_names.clear()
+    _user_names[key] = (now, name)
+    return name
 
 
 def _describe(spec: FieldSpec, op: str, raw: Any, actual: Any, ctx: Context, ok: bool) -> str:

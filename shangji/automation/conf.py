@@ -27,3 +27,6 @@ register("automation.stagnation_days", "int", 30, _("停滞预警天数"),
          unit=pgettext_lazy("unit", "天"), minimum=1, maximum=365)
 register("automation.stagnation_amount", "decimal", Decimal("50000"), _("停滞预警金额"),
          _("只对金额超过此值的停滞商机发出预警。"), spec="P6", unit=pgettext_lazy("unit", "元"), minimum=0)
+register("automation.log_not_matched", "bool", False, _("记录未触发的运行"),
+         _("开启后，事件触发的规则即使条件不满足也写入运行记录（便于排查，但记录量大）。计时规则到期时的检查总会记录。"),
+         spec="A1")

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,7 +54,7 @@ def handle_event(event: Event) -> None:
     if event.entity not in Entity.values:
         return
     kind = event.name.rsplit(".", 1)[-1]
-    rules = list(Rule.objects.filter(is_enabled=True, entity=event.entity))
+    rules = enabled_rules(event.entity)
     has_timers = Timer.objects.filter(kind=TIMER_KIND, entity=event.entity, entity_id=event.entity_id,
                                       status=TimerStatus.PENDING).exists()
     if not rules and not has_timers:
@@ -77,6 +78,21 @@ def handle_event(event: Event) -> None:
             run_rule(rule, ctx, event=event, chain=tuple(event.chain))
 
 
+_rule_cache: dict[str, tuple[tuple, list[Rule]]] = {}
+
+
+def enabled_rules(entity: str) -> list[Rule]:
+    """The enabled rules of an entity, kept per process while the rule table is unchanged (one aggregate query
+    per event instead of loading and decoding every rule)."""
+    stamp = tuple(Rule.objects.filter(entity=entity).aggregate(
+        n=Count("id"), enabled=Count("id", filter=Q(is_enabled=True)), changed=Max("updated_at")).values())
+    cached = _rule_cache.get(entity)
+    if cached is None or cached[0] != stamp:
+        cached = (stamp, list(Rule.objects.filter(is_enabled=True, entity=entity)))
+        _rule_cache[entity] = cached
+    return cached[1]
+
+
 def handle_timer(timer: Timer) -> None:
     """Timer handler: the clock of a time-elapsed rule ran out; check its conditions now and act."""
     rule = Rule.objects.filter(pk=timer.payload.get("rule"), is_enabled=True).first()
@@ -92,20 +108,29 @@ def handle_timer(timer: Timer) -> None:
 def run_rule(rule: Rule, ctx: Context, *, event: Event | None = None, timer: Timer | None = None,
              chain: tuple[int, ...] = ()) -> RuleRun | None:
     started = time.perf_counter()
-    run = RuleRun(rule=rule, event=event, timer=timer, entity=ctx.entity, entity_id=ctx.record.pk,
-                  record_label=record_label(ctx.entity, ctx.record), chain=list(chain), ran_at=timezone.now())
+
+    def new_run() -> RuleRun:  # built only when there is something to log (most rules do not fire)
+        return RuleRun(rule=rule, event=event, timer=timer, entity=ctx.entity, entity_id=ctx.record.pk,
+                       record_label=record_label(ctx.entity, ctx.record), chain=list(chain), ran_at=timezone.now())
+
     if rule.pk in chain or len(chain) >= setting("automation.max_chain_depth"):
         names = dict(Rule.objects.filter(pk__in=chain).values_list("pk", "name"))
         path = " → ".join([*(names.get(pk, f"#{pk}") for pk in chain), rule.name])
-        return _save(run, started, outcome=RunOutcome.LOOP_STOPPED,
+        return _save(new_run(), started, outcome=RunOutcome.LOOP_STOPPED,
                      error=_("检测到规则循环，已停止：%(path)s") % {"path": path})
+    logged = timer is not None or setting("automation.log_not_matched")
     try:
-        verdict = _verdict(rule, ctx)
+        verdict = _verdict(rule, ctx, explain=logged)
+        if verdict.ok and not logged:
+            verdict = _verdict(rule, ctx)  # it fires: now write down why
     except MissingField as missing:
         reason = _("条件引用的字段“%(field)s”不存在或已停用。") % {"field": missing.key}
-        saved = _save(run, started, outcome=RunOutcome.ERROR, error=reason)
+        saved = _save(new_run(), started, outcome=RunOutcome.ERROR, error=reason)
         rule_disable_broken(rule=rule, reason=reason)
         return saved
+    if not verdict.ok and not logged:
+        return None  # the tester explains why not
+    run = new_run()
     run.conditions_detail = verdict.lines
     if not verdict.ok:
         return _save(run, started, outcome=RunOutcome.NOT_MATCHED)
@@ -123,18 +148,19 @@ def run_rule(rule: Rule, ctx: Context, *, event: Event | None = None, timer: Tim
     return run
 
 
-def _verdict(rule: Rule, ctx: Context) -> Verdict:
+def _verdict(rule: Rule, ctx: Context, *, explain: bool = True) -> Verdict:
     if rule.trigger == Trigger.TIME_ELAPSED:
         # The clock's own condition must still hold at the due time, then the rule's conditions.
-        start, then = evaluate(rule.start_conditions, ctx), evaluate(rule.conditions, ctx)
+        start = evaluate(rule.start_conditions, ctx, explain=explain)
+        then = evaluate(rule.conditions, ctx, explain=explain)
         lines = [{"depth": 0, "ok": start.ok, "text": _("计时条件仍成立")}, *_indented(start.lines),
                  {"depth": 0, "ok": then.ok, "text": _("到期条件")}, *_indented(then.lines)]
         return Verdict(start.ok and then.ok, lines)
-    verdict = evaluate(rule.conditions, ctx)
+    verdict = evaluate(rule.conditions, ctx, explain=explain)
     if rule.trigger == Trigger.CONDITION_TRUE and verdict.ok and ctx.changed:
         before = Context(entity=ctx.entity, record=ctx.record, changed=ctx.changed, previous=ctx.previous,
                          before=True, catalog=ctx.catalog)
-        if evaluate(rule.conditions, before).ok:
+        if evaluate(rule.conditions, before, explain=False).ok:
             verdict.ok = False
             verdict.lines.append({"depth": 0, "ok": False, "text": _("修改前条件已成立，不重复触发")})
     return verdict
@@ -197,7 +223,7 @@ def _start_clock(rule: Rule, ctx: Context, event: Event) -> None:
     run = RuleRun(rule=rule, event=event, entity=ctx.entity, entity_id=ctx.record.pk,
                   record_label=record_label(ctx.entity, ctx.record), chain=list(event.chain), ran_at=timezone.now())
     try:
-        verdict = evaluate(rule.start_conditions, ctx)
+        verdict = evaluate(rule.start_conditions, ctx, explain=False)
     except MissingField as missing:
         reason = _("条件引用的字段“%(field)s”不存在或已停用。") % {"field": missing.key}
         _save(run, started, outcome=RunOutcome.ERROR, error=reason)
@@ -211,8 +237,8 @@ def _start_clock(rule: Rule, ctx: Context, event: Event) -> None:
         timer_cancel(key=key, note=_("重新计时"))
         timer_start(kind=TIMER_KIND, key=key, entity=ctx.entity, entity_id=ctx.record.pk, due_at=due_at,
                     payload={"rule": rule.pk, "event": event.pk, "chain": list(event.chain)})
-        run.conditions_detail = [*verdict.lines, {"depth": 0, "ok": True, "text": _("将于 %(at)s 检查条件") % {
-            "at": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")}}]
+        when = _("将于 %(at)s 检查条件") % {"at": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")}
+        run.conditions_detail = [*evaluate(rule.start_conditions, ctx).lines, {"depth": 0, "ok": True, "text": when}]
         _save(run, started, outcome=RunOutcome.TIMER_STARTED)
 
 
@@ -228,7 +254,7 @@ def _recheck_clocks(ctx: Context) -> None:
             continue
         try:
             still = evaluate(rule.start_conditions, Context(entity=ctx.entity, record=ctx.record,
-                                                            catalog=ctx.catalog)).ok
+                                                            catalog=ctx.catalog), explain=False).ok
         except MissingField:
             still = False
         if not still:
