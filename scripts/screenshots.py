@@ -22,6 +22,12 @@ def log_in(page, username: str) -> None:
     page.wait_for_url(f"{BASE}/")
 
 
+def stage_id(page, name: str) -> str:
+    """The id of a stage, read from the list filter's options."""
+    page.goto(f"{BASE}/opportunities/")
+    return page.locator("select[name=stage] option", has_text=name).first.get_attribute("value")
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -47,6 +53,28 @@ def main() -> None:
         page.get_by_label("客户名称").press_sequentially(variant, delay=30)
         page.locator("#match-results").wait_for()
         page.screenshot(path=OUT / "customer-create.png")
+        page.goto(f"{BASE}/tasks/")
+        page.screenshot(path=OUT / "todos.png")
+        page.goto(f"{BASE}/notifications/")
+        page.screenshot(path=OUT / "inbox.png")
+        ops = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN").new_page()
+        log_in(ops, "ops_1")
+        ops.goto(f"{BASE}/automation/")
+        ops.get_by_role("link", name="商机停滞预警").click()
+        ops.locator("form[hx-get] button").click()
+        ops.locator("#try-result .fw-semibold").first.wait_for()
+        ops.screenshot(path=OUT / "rule.png")
+        ops.get_by_role("link", name="编辑").click()
+        ops.locator("#conditions-builder select").first.wait_for()
+        ops.screenshot(path=OUT / "rule-builder.png", full_page=True)
+        rep = browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN").new_page()
+        log_in(rep, "rep_east_1")
+        rep.goto(f"{BASE}/opportunities/?stage=" + stage_id(rep, "需求确认"))
+        rep.locator("table tbody tr a").first.click()
+        rep.wait_for_load_state()
+        rep.get_by_label("新阶段").select_option(label="方案提交")
+        rep.locator("#gate-checklist *").first.wait_for()
+        rep.screenshot(path=OUT / "gate.png")
         phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                                     locale="zh-CN")
         page = phone.new_page()

@@ -11,6 +11,20 @@ unset SHANGJI_DATABASE_URL SHANGJI_REDIS_URL
 $BIN/ruff check --quiet .
 $BIN/shangji makemigrations --check --dry-run -v0 || { echo "Models changed without a migration: run 'shangji makemigrations'."; exit 1; }
 
+if command -v xgettext >/dev/null; then
+  # The English catalog must know every string in the code (source locations and dates aside).
+  po=shangji/locale/en/LC_MESSAGES/django.po
+  kept=$(mktemp)
+  cp "$po" "$kept"
+  (cd shangji && ../$BIN/shangji makemessages -l en --no-obsolete -i "demo/*" -i "*/tests/*" -i "customers/dedup/*" -v0)
+  if ! git diff --no-index --quiet -I'^#:' -I'POT-Creation-Date' "$kept" "$po"; then
+    git diff --no-index -I'^#:' -I'POT-Creation-Date' "$kept" "$po" | head -40 || true
+    echo "The English catalog is missing strings: translate the new entries in $po (make messages compiles it)."
+    exit 1
+  fi
+  cp "$kept" "$po"
+fi
+
 echo "== tests on SQLite"
 $BIN/python -m pytest -q "$@"
 
