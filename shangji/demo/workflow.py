@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
 from shangji.automation.engine import TIMER_KIND, rule_delay
 from shangji.automation.models import Rule
 from shangji.core.models import Timer
@@ -31,11 +33,13 @@ def load_workflow(*, rng: random.Random, now: datetime) -> tuple[int, int]:
     by_owner: dict[int, list[dict]] = {}
     for deal in deals:
         by_owner.setdefault(deal["owner_id"], []).append(deal)
+    local_now = timezone.localtime(now)  # due times at office hours in the company time zone
     for owner_id, owned in by_owner.items():
-        for offset_days, done in ((-3, False), (0, False), (2, False), (7, False), (-5, True)):
+        for number, (offset_days, done) in enumerate(((-3, False), (0, False), (2, False), (7, False), (-5, True))):
             deal = rng.choice(owned)
-            due = (now + timedelta(days=offset_days)).replace(hour=rng.choice([10, 14, 17]), minute=0, second=0)
-            tasks.append(Task(title=rng.choice(TASK_TITLES).format(deal["name"])[:200], assignee_id=owner_id,
+            due = (local_now + timedelta(days=offset_days)).replace(hour=rng.choice([10, 14, 17]), minute=0, second=0)
+            title = TASK_TITLES[(owner_id + number) % len(TASK_TITLES)].format(deal["name"])[:200]
+            tasks.append(Task(title=title, assignee_id=owner_id,
                               due_at=due, entity="opportunity", entity_id=deal["pk"],
                               status="done" if done else "open", done_at=due if done else None,
                               done_by_id=owner_id if done else None, created_by_id=owner_id, source="manual",
