@@ -2,25 +2,38 @@
 
 import contextlib
 import threading
+import time
 
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
-from huey.exceptions import TaskLockedException
 
 from shangji.core.events import LockHeld, dispatch_all
 from shangji.core.timers import timers_fire_due
 
-# Created at import so the consumer knows it and flushes it on start (a killed worker leaves it behind).
+# Registered at import so a starting consumer flushes it (flush_locks); a killed holder's lock also expires
+# after LOCK_LEASE_SECONDS, for sites where the other workers keep running and nobody restarts.
 DISPATCH_LOCK = HUEY.lock_task("dispatch-events")
+LOCK_LEASE_SECONDS = 300  # infrastructure, not a business threshold: longer than any normal drain
 
 
 @contextlib.contextmanager
 def _dispatch_lock():
+    key = DISPATCH_LOCK._key
+    if not HUEY.put_if_empty(key, time.time()):
+        held_since = HUEY.get(key, peek=True)
+        try:
+            stale = time.time() - float(held_since) > LOCK_LEASE_SECONDS
+        except (TypeError, ValueError):
+            stale = True
+        if not stale:
+            raise LockHeld
+        HUEY.delete(key)  # its holder died without a restart to flush it
+        if not HUEY.put_if_empty(key, time.time()):
+            raise LockHeld
     try:
-        with DISPATCH_LOCK:
-            yield
-    except TaskLockedException:
-        raise LockHeld from None
+        yield
+    finally:
+        HUEY.delete(key)
 
 
 @db_task()

@@ -101,3 +101,21 @@ def test_the_dispatch_lock_is_known_to_the_consumer_so_a_restart_flushes_it():
     assert DISPATCH_LOCK.is_locked()
     HUEY.flush_locks()  # what the consumer does on start (settings: flush_locks)
     assert not DISPATCH_LOCK.is_locked()
+
+
+def test_a_dispatch_lock_left_by_a_dead_worker_expires_after_its_lease():
+    import time
+
+    from huey.contrib.djhuey import HUEY
+
+    from shangji.core import tasks
+
+    key = tasks.DISPATCH_LOCK._key
+    HUEY.put(key, time.time())  # a live holder
+    with pytest.raises(events.LockHeld):
+        with tasks._dispatch_lock():
+            pass
+    HUEY.put(key, time.time() - tasks.LOCK_LEASE_SECONDS - 1)  # a holder that died long ago
+    with tasks._dispatch_lock():
+        assert HUEY.get(key, peek=True) > time.time() - 5
+    assert HUEY.get(key, peek=True) is None
