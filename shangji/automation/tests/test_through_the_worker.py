@@ -78,5 +78,5 @@ def test_the_owner_gets_the_email_with_an_absolute_link(drill):
     assert f"https://crm.example.com/opportunities/{drill['deal']}/" in text
 
 
-def test_everything_arrived_within_seconds(drill):
-    assert drill["seconds"] < 10
+def test_everything_arrived_at_once_not_at_the_next_minute_sweep(drill):
+    assert drill["seconds"] < 30  # typically under a second; a lost wake-up would wait for the 60 s sweep
