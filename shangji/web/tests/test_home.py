@@ -16,3 +16,9 @@ def test_home_counts_every_deal_closing_this_month_not_just_the_listed_ones(acto
     page = signed_in(actors.rep).get("/").content.decode()
     assert page.count("本月商机") == 8  # the list shows the first eight
     assert '<div class="value">10</div>' in page
+
+
+def test_the_browser_favicon_request_finds_the_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert client.get(response["Location"]).status_code == 200
