@@ -33,6 +33,10 @@ def bench_match_quality() -> None:
     subprocess.run([sys.executable, "-m", "bench.match_quality"], check=True, cwd=ROOT)
 
 
+def bench_lead_scoring() -> None:
+    subprocess.run([sys.executable, "-m", "bench.lead_scoring"], check=True, cwd=ROOT)
+
+
 def bench_seed(sizes: list[int], dbs: list[str]) -> None:
     size = max(sizes)
     for db in dbs:
@@ -87,13 +91,15 @@ def bench_automation(dbs: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", default="", help="customers.match_quality | customers.seed | latency")
+    parser.add_argument("--only", default="",
+                        help="customers.match_quality | leads.scoring_quality | customers.seed | latency")
     args = parser.parse_args()
     sizes = [int(s) for s in os.environ.get("SHANGJI_BENCH_SIZES", "100000,1000000").split(",")]
     dbs = [d for d in os.environ.get("SHANGJI_BENCH_DBS", "sqlite,postgres").split(",")
            if d != "postgres" or postgres_available()]
     benches = {
         "customers.match_quality": bench_match_quality,
+        "leads.scoring_quality": bench_lead_scoring,
         "customers.seed": lambda: bench_seed(sizes, dbs),
         "latency": lambda: bench_latency(sizes, dbs),
         "automation": lambda: bench_automation(dbs),
