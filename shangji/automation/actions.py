@@ -211,15 +211,19 @@ def _names(users) -> str:
 
 
 def _notify(action: dict, ctx: ActionContext) -> str:
-    from shangji.notify.services import notification_send
-
     users = recipients(action["to"], ctx)
     if not users:
         raise ActionFailed(_("没有找到接收人。"))
+    _send(users, action, ctx)
+    return _("已通知 %(names)s") % {"names": _names(users)}
+
+
+def _send(users: list, action: dict, ctx: ActionContext) -> None:
+    from shangji.notify.services import notification_send
+
     notification_send(recipients=users, title=render(action["title"], ctx), body=render(action.get("body", ""), ctx),
                       link=record_link(ctx.entity, ctx.record), entity=ctx.entity, entity_id=ctx.record.pk,
                       source=ctx.rule.source_tag)
-    return _("已通知 %(names)s") % {"names": _names(users)}
 
 
 def _create_task(action: dict, ctx: ActionContext) -> str:
@@ -241,14 +245,10 @@ def _create_task(action: dict, ctx: ActionContext) -> str:
 
 
 def _escalate(action: dict, ctx: ActionContext) -> str:
-    from shangji.notify.services import notification_send
-
     heads = managers_above(record_owner(ctx.entity, ctx.record), levels=int(action["levels"]))
     if not heads:
         raise ActionFailed(_("组织架构中没有可上报的上级。"))
-    notification_send(recipients=heads, title=render(action["title"], ctx), body=render(action.get("body", ""), ctx),
-                      link=record_link(ctx.entity, ctx.record), entity=ctx.entity, entity_id=ctx.record.pk,
-                      source=ctx.rule.source_tag)
+    _send(heads, action, ctx)
     return _("已上报给 %(names)s") % {"names": _names(heads)}
 
 

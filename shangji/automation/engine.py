@@ -26,7 +26,7 @@ from shangji.automation.models import Rule, RuleRun
 from shangji.core.events import caused_by
 from shangji.core.models import Event, Timer, TimerStatus
 from shangji.core.registry import setting
-from shangji.core.services import housekeeper
+from shangji.core.services import delete_in_chunks, housekeeper
 from shangji.core.timers import timer_cancel, timer_start
 
 log = logging.getLogger(__name__)
@@ -306,7 +306,4 @@ def rule_dry_run(*, rule: Rule, record) -> tuple[Verdict, list[str]]:
 @housekeeper
 def purge_runs(before) -> int:
     """Run logs older than the kept days go (nightly, see core.history_purge)."""
-    deleted = 0
-    while ids := list(RuleRun.objects.filter(ran_at__lt=before).values_list("pk", flat=True)[:5000]):
-        deleted += RuleRun.objects.filter(pk__in=ids).delete()[0]
-    return deleted
+    return delete_in_chunks(RuleRun.objects.filter(ran_at__lt=before))

@@ -137,11 +137,7 @@ def rule_disable(*, rule: Rule, actor, reason: str = "") -> Rule:
 
 
 def _stop_clocks(rule: Rule) -> None:
-    from shangji.core.models import Timer, TimerStatus
-
-    for key in Timer.objects.filter(kind="rule", status=TimerStatus.PENDING, key__startswith=f"rule:{rule.pk}:") \
-            .values_list("key", flat=True):
-        timer_cancel(key=key, note=_("规则已停用"))
+    timer_cancel(kind="rule", key_prefix=f"rule:{rule.pk}:", note=_("规则已停用"))
 
 
 def _normalized(spec: RuleSpec) -> dict:

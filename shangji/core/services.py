@@ -115,13 +115,14 @@ def history_purge(*, now=None, chunk: int = 5000) -> int:
     deleted = 0
     for queryset in (Event.objects.filter(dispatched_at__lt=before),
                      Timer.objects.filter(finished_at__lt=before).exclude(status=TimerStatus.PENDING)):
-        deleted += _delete_in_chunks(queryset, chunk)
+        deleted += delete_in_chunks(queryset, chunk=chunk)
     for function in _housekeepers:
         deleted += function(before)
     return deleted
 
 
-def _delete_in_chunks(queryset, chunk: int) -> int:
+def delete_in_chunks(queryset, *, chunk: int = 5000) -> int:
+    """Delete a queryset's rows a chunk at a time, so a big backlog never holds a long lock."""
     deleted = 0
     while ids := list(queryset.values_list("pk", flat=True)[:chunk]):
         deleted += queryset.model.objects.filter(pk__in=ids).delete()[0]

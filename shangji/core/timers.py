@@ -39,12 +39,14 @@ def timer_start(*, kind: str, key: str, entity: str, entity_id: int, due_at: dat
         return Timer.objects.get(key=key, status=TimerStatus.PENDING)
 
 
-def timer_cancel(*, key: str | None = None, entity: str | None = None, entity_id: int | None = None,
-                 kind: str | None = None, note: str = "") -> int:
-    """Cancel pending timers by key, or by target (and optionally kind); returns how many."""
+def timer_cancel(*, key: str | None = None, key_prefix: str | None = None, entity: str | None = None,
+                 entity_id: int | None = None, kind: str | None = None, note: str = "") -> int:
+    """Cancel pending timers by key (or key prefix), or by target (and optionally kind); returns how many."""
     timers = Timer.objects.filter(status=TimerStatus.PENDING)
     if key is not None:
         timers = timers.filter(key=key)
+    if key_prefix is not None:
+        timers = timers.filter(key__startswith=key_prefix)
     if entity is not None:
         timers = timers.filter(entity=entity, entity_id=entity_id)
     if kind is not None:
