@@ -161,11 +161,8 @@ def _resolve_recipient(spec: dict, ctx: ActionContext) -> list:
     if kind == "role":
         users = User.objects.filter(role=spec["role"], is_active=True)
         region = _region_of(owner)
-        if region is not None:
-            near = users.filter(org_unit__path__startswith=region.path)
-            if near.exists():
-                return list(near)
-        return list(users)
+        near = list(users.filter(org_unit__path__startswith=region.path)) if region is not None else []
+        return near or list(users)
     if kind == "user":
         return list(User.objects.filter(pk=spec.get("user"), is_active=True))
     return []
@@ -174,25 +171,22 @@ def _resolve_recipient(spec: dict, ctx: ActionContext) -> list:
 def managers_above(user, *, levels: int = 1) -> list:
     """The heads `levels` steps up the org tree from `user` (a step = the nearest unit that has an active manager
     other than the user). With nobody left above, the company's directors."""
-    from shangji.org.models import OrgUnit, User
+    from shangji.org.models import User
 
     if user is None or user.org_unit_id is None:
         return list(User.objects.filter(role=Role.DIRECTOR, is_active=True))
     chain = [int(part) for part in user.org_unit.path.strip("/").split("/") if part][::-1]  # own unit first
-    units = {unit.pk: unit for unit in OrgUnit.objects.filter(pk__in=chain)}
+    by_unit: dict[int, list] = {}
+    for manager in User.objects.filter(org_unit_id__in=chain, role=Role.MANAGER, is_active=True).exclude(pk=user.pk):
+        by_unit.setdefault(manager.org_unit_id, []).append(manager)
     heads: list = []
-    skip = {user.pk}
     for unit_id in chain:
-        if unit_id not in units:
+        if unit_id not in by_unit:
             continue
-        found = list(User.objects.filter(org_unit_id=unit_id, role=Role.MANAGER, is_active=True).exclude(pk__in=skip))
-        if not found:
-            continue
-        heads = found
+        heads = by_unit[unit_id]
         levels -= 1
         if levels == 0:
             return heads
-        skip |= {head.pk for head in found}
     directors = list(User.objects.filter(role=Role.DIRECTOR, is_active=True).exclude(pk=user.pk))
     return directors or heads
 
