@@ -41,6 +41,7 @@ class Actors:
     finance: User
     sales_ops: User
     admin: User
+    marketing: User
 
     def all(self) -> dict[str, User | None]:
         names = ["rep", "teammate", "other_rep", "team_lead", "regional_manager", "other_manager", "director",
@@ -73,6 +74,7 @@ def build_actors() -> Actors:
         finance=user("finance_1", Role.FINANCE, company, "周会计"),
         sales_ops=user("ops_1", Role.SALES_OPS, company, "吴运营"),
         admin=user("admin", Role.ADMIN, company, "管理员"),
+        marketing=user("marketing_1", Role.MARKETING, company, "郑敏"),
     )
 
 

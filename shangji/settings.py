@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shangji.org",
     "shangji.customers",
     "shangji.pipeline",
+    "shangji.leads",
     "shangji.todos",
     "shangji.notify",
     "shangji.automation",

@@ -12,6 +12,7 @@ api_patterns = [
     path("", include("shangji.todos.api.urls")),
     path("", include("shangji.notify.api.urls")),
     path("", include("shangji.automation.api.urls")),
+    path("", include("shangji.leads.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]
@@ -23,6 +24,9 @@ urlpatterns = [
     path("customers/", include("shangji.customers.urls")),
     path("opportunities/", include("shangji.pipeline.urls")),
     path("tasks/", include("shangji.todos.urls")),
+    path("leads/", include("shangji.leads.urls")),
+    path("campaigns/", include("shangji.leads.campaign_urls")),
+    path("l/", include("shangji.leads.public_urls")),
     path("notifications/", include("shangji.notify.urls")),
     path("automation/", include("shangji.automation.urls")),
     path("settings/pipelines/", include("shangji.pipeline.config_urls")),

@@ -118,6 +118,7 @@ class CustomFieldEntity(models.TextChoices):
     CUSTOMER = "customer", _("客户")
     CONTACT = "contact", _("联系人")
     OPPORTUNITY = "opportunity", _("商机")
+    LEAD = "lead", _("线索")
 
 
 class CustomFieldType(models.TextChoices):
@@ -214,3 +215,19 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class RateCounter(models.Model):
+    """Fixed-window request counters shared by every web process (public forms and APIs), see core/ratelimit.py."""
+
+    bucket = models.CharField(_("键"), max_length=120)
+    window_start = models.BigIntegerField(_("时间窗起点"), db_index=True)  # Unix seconds
+    hits = models.PositiveIntegerField(_("次数"), default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bucket", "window_start"], name="ratecounter_unique_window")]
+        verbose_name = _("限流计数")
+        verbose_name_plural = _("限流计数")
+
+    def __str__(self) -> str:
+        return f"{self.bucket}@{self.window_start}"

@@ -116,6 +116,9 @@ def history_purge(*, now=None, chunk: int = 5000) -> int:
     for queryset in (Event.objects.filter(dispatched_at__lt=before),
                      Timer.objects.filter(finished_at__lt=before).exclude(status=TimerStatus.PENDING)):
         deleted += delete_in_chunks(queryset, chunk=chunk)
+    from shangji.core.ratelimit import rate_counters_purge
+
+    deleted += rate_counters_purge()
     for function in _housekeepers:
         deleted += function(before)
     return deleted

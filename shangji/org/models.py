@@ -76,3 +76,58 @@ class User(AbstractUser):
     def can_configure(self) -> bool:
         """Sales ops and admins change settings, stages and other configuration (A2)."""
         return self.is_superuser or self.role in CONFIGURING_ROLES
+
+
+class Territory(models.Model):
+    """O1/L4: which team serves leads from a region or city, optionally of one industry. The most specific
+    matching territory wins (city beats region beats company-wide; an industry match beats none)."""
+
+    name = models.CharField(_("名称"), max_length=60)
+    team = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="territories", verbose_name=_("负责团队"))
+    region = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("大区"))
+    city = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("地市"))
+    industry = models.ForeignKey("customers.Industry", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="territories", verbose_name=_("行业"))
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("销售区域")
+        verbose_name_plural = _("销售区域")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def specificity(self) -> int:
+        return (4 if self.city_id else 2 if self.region_id else 0) + (1 if self.industry_id else 0)
+
+
+class SalesProfile(models.Model):
+    """L4: what lead assignment knows about a rep — capacity, shift, leave, industry skills, last location."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="sales_profile", verbose_name=_("用户"))
+    accepts_leads = models.BooleanField(_("接收线索"), default=True)
+    lead_capacity = models.PositiveIntegerField(_("在手线索上限"), null=True, blank=True,
+                                                help_text=_("留空则使用系统设置的默认上限"))
+    work_start = models.TimeField(_("上班时间"), null=True, blank=True, help_text=_("留空则使用系统设置"))
+    work_end = models.TimeField(_("下班时间"), null=True, blank=True, help_text=_("留空则使用系统设置"))
+    work_days = models.CharField(_("工作日"), max_length=20, blank=True,
+                                 help_text=_("1–7 表示周一到周日，如 12345；留空则使用系统设置"))
+    away_until = models.DateField(_("休假至"), null=True, blank=True)
+    industries = models.ManyToManyField("customers.Industry", blank=True, related_name="skilled_reps",
+                                        verbose_name=_("擅长行业"))
+    last_latitude = models.DecimalField(_("最近签到纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    last_longitude = models.DecimalField(_("最近签到经度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    last_located_at = models.DateTimeField(_("最近签到时间"), null=True, blank=True)
+    last_lead_at = models.DateTimeField(_("最近分得线索时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user_id"]
+        verbose_name = _("销售档案")
+        verbose_name_plural = _("销售档案")
+
+    def __str__(self) -> str:
+        return str(self.user)
