@@ -368,8 +368,8 @@ def _tell_owner(lead: Lead, owner: User) -> None:
         "score": lead.score, "lines": lines, "reason": lead.assignment_reason, "need": lead.need[:200] or "—",
         "phone": lead.phone or "—"}
     title = _("新线索：%(lead)s（%(score)s 分）") % {"lead": lead, "score": lead.score}
-    notification_send(recipients=[owner], title=title, body=body, link=reverse("leads:detail", args=[lead.pk]), entity="lead", entity_id=lead.pk,
-                      source="leads")
+    notification_send(recipients=[owner], title=title, body=body, link=reverse("leads:detail", args=[lead.pk]),
+                      entity="lead", entity_id=lead.pk, source="leads")
 
 
 def team_managers(team: OrgUnit | None) -> list[User]:
