@@ -88,6 +88,7 @@ def actors(db) -> Actors:
     from shangji.core.models import CustomField
     from shangji.customers import defaults as customer_defaults
     from shangji.customers.models import Industry
+    from shangji.leads.defaults import install_defaults as install_lead_rules
     from shangji.pipeline import defaults as pipeline_defaults
     from shangji.pipeline.models import LostReason, Stage
 
@@ -95,6 +96,7 @@ def actors(db) -> Actors:
     pipeline_defaults.install_pipeline_defaults(apps.get_model, fast_deal_max_amount=Decimal("20000"))
     customer_defaults.install_defaults(Industry)
     install_rule_defaults(Rule, Stage, CustomField)
+    install_lead_rules(Rule)
     return build_actors()
 
 

@@ -31,6 +31,7 @@ ACTION_TYPES = {
     "freeze": gettext_lazy("冻结操作"),
     "unfreeze": gettext_lazy("解除冻结"),
     "webhook": gettext_lazy("调用 Webhook"),
+    "reassign": gettext_lazy("按分配规则改派"),
 }
 RECIPIENT_KINDS = {
     "owner": gettext_lazy("负责人"),
@@ -89,6 +90,9 @@ def validate_action(entity: str, action: Any, *, catalog: dict[str, FieldSpec] |
     elif kind in ("freeze", "unfreeze"):
         if entity != "opportunity" or action.get("operation") not in FREEZABLE:
             raise ConditionError(_("冻结动作只适用于商机的“推进阶段”或“编辑”。"))
+    elif kind == "reassign":
+        if entity != "lead":
+            raise ConditionError(_("“按分配规则改派”只适用于线索。"))
     elif kind == "webhook":
         from shangji.notify.models import WebhookSubscription
 
@@ -318,8 +322,21 @@ def _json(spec: FieldSpec, record) -> Any:
     return value if value is None or isinstance(value, bool | list) else str(value)
 
 
+def _reassign(action: dict, ctx: ActionContext) -> str:
+    from shangji.leads.choices import AssignmentKind
+    from shangji.leads.services import lead_reassign
+
+    previous = ctx.record.owner
+    lead = lead_reassign(lead=ctx.record, kind=AssignmentKind.SLA)
+    if lead.owner_id is None:
+        return _("%(name)s 之外无人可接，已进入待分配队列") % {"name": previous.display_name if previous else "—"}
+    return _("已由 %(old)s 改派给 %(new)s") % {"old": previous.display_name if previous else "—",
+                                            "new": lead.owner.display_name}
+
+
 _RUNNERS = {"notify": _notify, "create_task": _create_task, "escalate": _escalate, "assign": _assign,
-            "set_field": _set_field, "freeze": _freeze, "unfreeze": _unfreeze, "webhook": _webhook}
+            "set_field": _set_field, "freeze": _freeze, "unfreeze": _unfreeze, "webhook": _webhook,
+            "reassign": _reassign}
 
 
 def describe_action(action: dict, ctx: ActionContext) -> str:
@@ -337,6 +354,12 @@ def describe_action(action: dict, ctx: ActionContext) -> str:
     if kind == "assign":
         users = recipients([action.get("to") or {}], ctx)
         return _("%(action)s → %(name)s") % {"action": label, "name": users[0].display_name if users else _("（无人）")}
+    if kind == "reassign":
+        from shangji.leads.assignment import decide
+
+        decision = decide(ctx.record, exclude=(ctx.record.owner_id,) if ctx.record.owner_id else ())
+        return _("%(action)s → %(name)s") % {"action": label,
+                                            "name": decision.owner.display_name if decision.owner else _("待分配队列")}
     if kind == "set_field":
         spec = ctx.catalog.get(action.get("field"))
         if spec is None:

@@ -161,11 +161,42 @@ def _task_fields() -> list[FieldSpec]:
     ]
 
 
+def _lead_fields() -> list[FieldSpec]:
+    from shangji.customers.choices import Scale
+    from shangji.leads.choices import Budget, Channel, LeadStatus, Source
+
+    def minutes_since(moment) -> int | None:
+        return None if moment is None else int((timezone.now() - moment).total_seconds() // 60)
+
+    return [
+        FieldSpec("name", _("姓名"), "text", lambda lead: lead.name, previous_key="name"),
+        FieldSpec("company", _("公司"), "text", lambda lead: lead.company, previous_key="company"),
+        FieldSpec("status", _("状态"), "choice", lambda lead: lead.status, _choices(LeadStatus),
+                  previous_key="status"),
+        FieldSpec("score", _("评分"), "number", lambda lead: lead.score, previous_key="score"),
+        FieldSpec("owner", _("负责人"), "user", lambda lead: lead.owner_id, previous_key="owner"),
+        FieldSpec("source", _("来源"), "choice", lambda lead: lead.source, _choices(Source)),
+        FieldSpec("channel", _("渠道"), "choice", lambda lead: lead.channel, _choices(Channel)),
+        FieldSpec("budget", _("预算"), "choice", lambda lead: lead.budget, _choices(Budget)),
+        FieldSpec("industry", _("行业"), "choice", lambda lead: lead.industry_id, _industry_options),
+        FieldSpec("scale", _("企业规模"), "choice", lambda lead: lead.scale, _choices(Scale)),
+        FieldSpec("region", _("大区"), "choice", lambda lead: lead.region_id, _region_options),
+        FieldSpec("city", _("地市"), "choice", lambda lead: lead.city_id, _city_options),
+        FieldSpec("first_contact_at", _("首次联系时间"), "datetime", lambda lead: lead.first_contact_at,
+                  previous_key="first_contact_at"),
+        FieldSpec("minutes_since_assigned", _("分配后经过分钟数"), "number",
+                  lambda lead: minutes_since(lead.assigned_at)),
+        FieldSpec("silent", _("在静默池"), "bool", lambda lead: lead.silent_since is not None),
+        FieldSpec("created_at", _("获取时间"), "datetime", lambda lead: lead.created_at),
+    ]
+
+
 _BUILT_IN = {
     Entity.OPPORTUNITY: _opportunity_fields,
     Entity.CUSTOMER: _customer_fields,
     Entity.CONTACT: _contact_fields,
     Entity.TASK: _task_fields,
+    Entity.LEAD: _lead_fields,
 }
 _CUSTOM_TYPES = {"text": "text", "number": "number", "money": "money", "date": "date", "choice": "choice",
                  "multi_choice": "multi", "user": "user", "boolean": "bool"}
@@ -174,7 +205,7 @@ _CUSTOM_TYPES = {"text": "text", "number": "number", "money": "money", "date": "
 def fields_for(entity: str) -> dict[str, FieldSpec]:
     """Every field of `entity` a rule may use, keyed; custom fields are read fresh (A2: no deploy)."""
     specs = {spec.key: spec for spec in _BUILT_IN[entity]()}
-    if entity in (Entity.OPPORTUNITY, Entity.CUSTOMER, Entity.CONTACT):
+    if entity in (Entity.OPPORTUNITY, Entity.CUSTOMER, Entity.CONTACT, Entity.LEAD):
         from shangji.core.customfields import custom_fields_for, custom_value
 
         for field in custom_fields_for(entity):
@@ -212,6 +243,10 @@ def load_record(entity: str, entity_id: int):
         from shangji.todos.models import Task
 
         queryset = Task.objects.select_related("assignee", "assignee__org_unit")
+    elif entity == Entity.LEAD:
+        from shangji.leads.models import Lead
+
+        queryset = Lead.objects.select_related("owner", "owner__org_unit", "industry", "city", "region", "team")
     else:
         return None
     return queryset.filter(pk=entity_id).first()
@@ -235,6 +270,8 @@ def record_link(entity: str, record) -> str:
         return reverse("customers:detail", args=[record.pk])
     if entity == Entity.CONTACT:
         return reverse("customers:detail", args=[record.customer_id])
+    if entity == Entity.LEAD:
+        return reverse("leads:detail", args=[record.pk])
     return reverse("todos:list")
 
 

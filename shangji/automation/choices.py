@@ -7,6 +7,7 @@ class Entity(models.TextChoices):
     CUSTOMER = "customer", _("客户")
     CONTACT = "contact", _("联系人")
     TASK = "task", _("待办")
+    LEAD = "lead", _("线索")
 
 
 class Trigger(models.TextChoices):
@@ -24,6 +25,7 @@ class StartEvent(models.TextChoices):
     UPDATED = "updated", _("记录修改")
     STAGE_CHANGED = "stage_changed", _("阶段变更")
     CREATED_OR_STAGE_CHANGED = "created_or_stage_changed", _("创建或阶段变更")
+    ASSIGNED = "assigned", _("分配负责人")
 
 
 class DelayUnit(models.TextChoices):

@@ -39,6 +39,9 @@ _TRIGGERS_BY_EVENT = {
     "stage_changed": {Trigger.UPDATED, Trigger.STAGE_CHANGED, Trigger.CONDITION_TRUE},
     "completed": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
     "reopened": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
+    "assigned": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
+    "queued": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
+    "silent": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
 }
 _STARTS_BY_EVENT = {
     "created": {StartEvent.CREATED, StartEvent.CREATED_OR_STAGE_CHANGED},
@@ -46,6 +49,9 @@ _STARTS_BY_EVENT = {
     "stage_changed": {StartEvent.UPDATED, StartEvent.STAGE_CHANGED, StartEvent.CREATED_OR_STAGE_CHANGED},
     "completed": {StartEvent.UPDATED},
     "reopened": {StartEvent.UPDATED},
+    "assigned": {StartEvent.UPDATED, StartEvent.ASSIGNED},
+    "queued": {StartEvent.UPDATED},
+    "silent": {StartEvent.UPDATED},
 }
 
 

@@ -94,7 +94,8 @@ def builder_catalog(*, entity: str) -> dict:
         "roles": [[value, str(label)] for value, label in Role.choices],
         "users": users,
         "actions": {key: str(label) for key, label in ACTION_TYPES.items()
-                    if entity == Entity.OPPORTUNITY or key not in ("freeze", "unfreeze")},
+                    if (entity == Entity.OPPORTUNITY or key not in ("freeze", "unfreeze"))
+                    and (entity == Entity.LEAD or key != "reassign")},
         "recipients": {key: str(label) for key, label in RECIPIENT_KINDS.items()},
         "freezable": {key: str(label) for key, label in FREEZABLE.items()},
         "subscriptions": [[str(pk), name] for pk, name in

@@ -41,7 +41,8 @@ class Scored:
 
 
 class _History:
-    """Conversion counts of closed leads per (industry, channel), refreshed every few minutes per process."""
+    """Conversion counts of closed leads per industry and per (industry, channel), refreshed every few minutes
+    per process."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -55,9 +56,14 @@ class _History:
                 rows = (Lead.objects.filter(status__in=(LeadStatus.CONVERTED, LeadStatus.ARCHIVED))
                         .values("industry_id", "channel")
                         .annotate(closed=Count("id"), won=Count("id", filter=Q(status=LeadStatus.CONVERTED))))
-                self._groups = {(r["industry_id"], r["channel"]): (r["won"], r["closed"]) for r in rows}
-                won = sum(g[0] for g in self._groups.values())
-                self._overall = (won, sum(g[1] for g in self._groups.values()))
+                groups: dict[tuple, tuple[int, int]] = {}
+                for r in rows:
+                    groups[(r["industry_id"], r["channel"])] = (r["won"], r["closed"])
+                    won, closed = groups.get((r["industry_id"],), (0, 0))
+                    groups[(r["industry_id"],)] = (won + r["won"], closed + r["closed"])
+                self._groups = groups
+                self._overall = (sum(g[0] for k, g in groups.items() if len(k) == 1),
+                                 sum(g[1] for k, g in groups.items() if len(k) == 1))
                 self._at = time.monotonic()
             return self._groups, self._overall
 
@@ -83,8 +89,11 @@ def rule_lines(lead: Lead) -> Lines:
     groups, (won_all, closed_all) = history.rates()
     if weight and closed_all and 0 < won_all < closed_all:
         overall = won_all / closed_all
+        # Same industry and channel, shrunk towards the same industry, shrunk towards everyone.
+        won, closed = groups.get((lead.industry_id,), (0, 0))
+        industry_rate = (won + overall * _SIMILAR_SMOOTHING) / (closed + _SIMILAR_SMOOTHING)
         won, closed = groups.get((lead.industry_id, lead.channel), (0, 0))
-        rate = (won + overall * _SIMILAR_SMOOTHING) / (closed + _SIMILAR_SMOOTHING)
+        rate = (won + industry_rate * _SIMILAR_SMOOTHING) / (closed + _SIMILAR_SMOOTHING)
         spread = max(overall, 1 - overall)
         points = weight * max(-1.0, min(1.0, (rate - overall) / spread * 2))
         lines.append((_("同类线索历史转化率 %(rate)s%%（整体 %(overall)s%%）") % {
@@ -236,4 +245,5 @@ def scoring_model_train(*, now=None) -> ScoringModel | None:
         model={"json": model.to_json()}, is_active=True)
     ScoringModel.objects.exclude(pk=record.pk).filter(is_active=True).update(is_active=False)
     history.forget()
+    _model_cache.clear()  # this process scores with it at once; others within a few seconds
     return record

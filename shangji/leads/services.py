@@ -296,7 +296,7 @@ def lead_rescore(*, lead: Lead, actor=None) -> Lead:
         audit_record(entity="lead", entity_id=lead.pk, action="rescored", actor=actor,
                      changes={"score": (previous, lead.score)})
         event_emit(name="lead.updated", entity="lead", entity_id=lead.pk, actor=actor,
-                   payload={"changes": {"score": [previous, lead.score]}})
+                   payload={"changed": ["score"], "previous": {"score": previous}})
         from shangji.leads.nurture import after_scoring
 
         after_scoring(lead, previous_score=previous)
@@ -355,7 +355,7 @@ def _set_owner(lead: Lead, *, owner: User, team: OrgUnit | None, kind: str, acto
     audit_record(entity="lead", entity_id=lead.pk, action="assigned", actor=actor,
                  changes={"owner_id": (previous, owner.pk)}, note=reason[:500])
     event_emit(name="lead.assigned", entity="lead", entity_id=lead.pk, actor=actor,
-               payload={"changes": {"owner": [previous, owner.pk]}, "kind": kind})
+               payload={"changed": ["owner"], "previous": {"owner": previous}, "kind": kind})
     _tell_owner(lead, owner)
 
 
@@ -395,7 +395,7 @@ def _queue(lead: Lead, *, team: OrgUnit | None, kind: str, actor, reason: str, s
     LeadAssignment.objects.create(lead=lead, kind=AssignmentKind.QUEUE, from_owner_id=previous, to_owner=None,
                                   team=team, reason=reason[:500], steps=steps, actor=actor, at=now)
     event_emit(name="lead.queued", entity="lead", entity_id=lead.pk, actor=actor,
-               payload={"changes": {"owner": [previous, None]}, "team": team.pk if team else None})
+               payload={"changed": ["owner"], "previous": {"owner": previous}, "team": team.pk if team else None})
     notification_send(recipients=team_managers(team),
                       title=_("线索待分配：%(lead)s（%(score)s 分）") % {"lead": lead, "score": lead.score},
                       body=_("%(reason)s。请在线索页手工分配，或由团队成员认领。") % {"reason": reason},
@@ -492,14 +492,15 @@ def lead_touch(*, lead: Lead, actor, kind: str = TouchKind.CALL, note: str = "")
         raise ValidationError({"status": [_("已关闭的线索不能再记录跟进。")]})
     now = timezone.now()
     touch = LeadTouch.objects.create(lead=fresh, kind=kind, note=clean_text(note)[:2000], by=actor, at=now)
-    changes = {}
+    changes = {"changed": [], "previous": {}}
     if fresh.first_contact_at is None:
+        changes = {"changed": ["first_contact_at", "status"], "previous": {"first_contact_at": None,
+                                                                          "status": fresh.status}}
         fresh.first_contact_at, fresh.status = now, LeadStatus.CONTACTED
-        changes = {"first_contact_at": [None, now.isoformat()], "status": [LeadStatus.ASSIGNED, LeadStatus.CONTACTED]}
     fresh.last_progress_at, fresh.silent_since, fresh.updated_at = now, None, now
     fresh.save(update_fields=["first_contact_at", "status", "last_progress_at", "silent_since", "updated_at"])
     event_emit(name="lead.updated", entity="lead", entity_id=fresh.pk, actor=actor,
-               payload={"changes": changes, "touch": touch.kind})
+               payload={**changes, "touch": touch.kind})
     _copy(fresh, lead)
     return touch
 
@@ -518,7 +519,7 @@ def lead_archive(*, lead: Lead, actor, reason: str) -> Lead:
     audit_record(entity="lead", entity_id=fresh.pk, action="archived", actor=actor,
                  changes={"status": (previous, fresh.status)}, note=fresh.get_archive_reason_display())
     event_emit(name="lead.updated", entity="lead", entity_id=fresh.pk, actor=actor,
-               payload={"changes": {"status": [previous, fresh.status]}})
+               payload={"changed": ["status"], "previous": {"status": previous}})
     from shangji.leads.nurture import enrollment_exit
 
     enrollment_exit(lead=fresh, reason=_("线索已归档"))
