@@ -23,6 +23,7 @@ from shangji.core.registry import setting
 from shangji.customers.models import Contact, Customer, CustomerMatchKey, CustomerShare, Industry
 from shangji.demo.deals import DealFactory, DealTables
 from shangji.demo.evidence import Evidence
+from shangji.demo.leads import load_leads
 from shangji.demo.org import DemoOrg, ensure_org, ensure_products
 from shangji.demo.records import PRESALES_SHARES, CustomerFactory, CustomerStub, CustomerTables
 from shangji.demo.workflow import load_workflow
@@ -50,6 +51,7 @@ class LoadResult:
     stage_changes: int = 0
     tasks: int = 0
     timers: int = 0
+    leads: int = 0
     seconds: float = 0.0
 
 
@@ -170,6 +172,7 @@ def load(*, customers: int, opportunities: int, batch_size: int = BATCH_SIZE,
         pipeline_totals_rebuild()  # the bulk path skips the services that keep the kanban counters
     if fresh and opportunities > 0:
         result.tasks, result.timers = load_workflow(rng=rng, now=now)
+        result.leads = load_leads(org=org, rng=rng, now=now)
     _refresh_planner_statistics()
     result.seconds = time.monotonic() - started
     return result

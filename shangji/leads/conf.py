@@ -20,7 +20,7 @@ register("leads.weight_win_rate", "int", 20, _("权重：同类线索历史转�
          _("同行业、同渠道的历史线索转化率高于（低于）整体时最多加（减）的分数。"), spec="L3", minimum=0, maximum=100)
 register("leads.weight_industry", "int", 18, _("权重：行业匹配"),
          _("线索行业属于目标行业时加的分数；非目标行业减其三分之一。"), spec="L3", minimum=0, maximum=100)
-register("leads.target_industries", "str", "制造业,零售,医疗健康", _("目标行业"),
+register("leads.target_industries", "str", "制造业,工业自动化,汽车及零部件", _("目标行业"),
          _("行业匹配使用的目标行业，用逗号分隔；留空则以活动的目标行业为准。"), spec="L3")
 register("leads.weight_budget", "int", 16, _("权重：预算"),
          _("预算 100 万以上加满分，10 万以下不加分，未填写减三分之一。"),

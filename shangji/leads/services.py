@@ -231,11 +231,12 @@ def lead_values(data: LeadInput) -> dict:
 
 @transaction.atomic
 def lead_capture(*, source: str, data: LeadInput, campaign: Campaign | None = None, actor=None,
-                 idempotency_key: str = "", owner: User | None = None) -> tuple[Lead, bool]:
+                 idempotency_key: str = "", owner: User | None = None, now=None) -> tuple[Lead, bool]:
     """Create a lead and run it through tagging, scoring and assignment; returns (lead, created).
 
     The same `idempotency_key` for the same campaign returns the first lead and changes nothing.
-    `owner` (manual entry by a rep) skips automatic assignment.
+    `owner` (manual entry by a rep) skips automatic assignment. `now` is the capture time (an import of
+    historical leads keeps their original time; assignment then judges working hours at that time).
     """
     key = clean_text(idempotency_key)[:120]
     if key:
@@ -246,7 +247,7 @@ def lead_capture(*, source: str, data: LeadInput, campaign: Campaign | None = No
         raise CampaignClosed({"campaign": [_("该活动已结束，不再接收线索。")]}, code="campaign_closed")
     values = lead_values(data)
     custom = custom_values_apply(entity="lead", current=None, given=data.custom).values
-    now = timezone.now()
+    now = now or timezone.now()
     lead = Lead(**values, custom=custom, campaign=campaign, source=Source(source),
                 channel=campaign.channel if campaign else (Channel.OTHER if source != Source.MANUAL else ""),
                 idempotency_key=key, created_by=actor if actor and actor.is_authenticated else None,
