@@ -107,7 +107,8 @@ def nurture_step_send(timer) -> None:
     from shangji.notify.models import Delivery, DeliveryChannel
     from shangji.notify.services import _enqueue_on_commit, webhook_send
 
-    enrollment = (NurtureEnrollment.objects.select_for_update().select_related("lead", "sequence", "sequence__webhook")
+    enrollment = (NurtureEnrollment.objects.select_for_update(of=("self",))
+                  .select_related("lead", "sequence", "sequence__webhook")
                   .filter(pk=timer.payload.get("enrollment"), status=NurtureStatus.ACTIVE).first())
     if enrollment is None or not enrollment.lead.is_open:
         return

@@ -309,7 +309,8 @@ def lead_rescore(*, lead: Lead, actor=None) -> Lead:
 
 
 def _locked(lead: Lead) -> Lead:
-    return Lead.objects.select_for_update().select_related("industry", "city", "region", "campaign").get(pk=lead.pk)
+    return (Lead.objects.select_for_update(of=("self",)).select_related("industry", "city", "region", "campaign")
+            .get(pk=lead.pk))
 
 
 @transaction.atomic
@@ -320,9 +321,10 @@ def lead_assign(*, lead: Lead, actor=None, kind: str = AssignmentKind.AUTO, excl
     fresh = _locked(lead)
     if not fresh.is_open:
         return fresh
+    team, _reason = assignment.route(fresh)
+    if team is not None:  # one assignment per team at a time, so open counts and round robin stay exact
+        list(OrgUnit.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True))
     decision = assignment.decide(fresh, exclude=exclude, now=now)
-    if decision.team is not None:  # one assignment per team at a time: counts and round robin stay exact
-        OrgUnit.objects.select_for_update().filter(pk=decision.team.pk).exists()
     if decision.owner is None:
         _queue(fresh, team=decision.team, kind=kind, actor=actor, reason=decision.reason, steps=decision.steps,
                now=now)
