@@ -12,6 +12,8 @@ register("leads.intake_campaign_per_minute", "int", 30000, _("单个活动每分
          _("同一市场活动每分钟最多接收的线索数，防止刷量。"), spec="L1", minimum=1, maximum=1000000)
 register("leads.intake_max_text", "int", 1000, _("需求描述最大长度"), _("公开表单“需求描述”最多字数。"), spec="L1",
          minimum=50, maximum=10000)
+register("leads.intake_max_body_kb", "int", 16, _("接入请求大小上限（KB）"),
+         _("公开接入接口单次请求的最大大小；一条线索通常只有几百字节。"), spec="L1", unit="KB", minimum=1, maximum=1024)
 register("leads.import_max_rows", "int", 5000, _("单次导入行数上限"), _("CSV/Excel 导入一次最多的行数。"), spec="L1",
          minimum=10, maximum=100000)
 # L3 rule score
