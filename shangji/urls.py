@@ -32,6 +32,7 @@ urlpatterns = [
     path("automation/", include("shangji.automation.urls")),
     path("settings/pipelines/", include("shangji.pipeline.config_urls")),
     path("settings/routing/", include("shangji.org.config_urls")),
+    path("settings/nurture/", include("shangji.leads.nurture_urls")),
     path("settings/", include("shangji.core.urls")),
     path("", include("shangji.web.urls")),
 ]

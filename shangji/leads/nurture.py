@@ -113,7 +113,8 @@ def nurture_step_send(timer) -> None:
     if enrollment is None or not enrollment.lead.is_open:
         return
     step = enrollment.sequence.steps.filter(position=timer.payload.get("position")).first()
-    if step is None:
+    if step is None:  # deleted after it was scheduled: go on with the step after it
+        _schedule_next(enrollment, timezone.now())
         return
     lead, sequence, key = enrollment.lead, enrollment.sequence, f"nurture-{enrollment.pk}-{step.position}"
     link = tracked_link(enrollment, step.position) if step.content_url else ""
