@@ -85,7 +85,10 @@ def _person(rng: random.Random) -> str:
 def _history(rng: random.Random, campaigns: list[Campaign], industries: dict[str, Industry], now: datetime) -> int:
     """Closed leads of the last half year, bulk-written: conversion depends on industry, budget and channel."""
     names = list(industries)
-    cities = list(OrgUnit.objects.filter(kind="city").select_related("parent"))
+    teams = {city.name: OrgUnit.objects.get(name=team_names(city)[0]) for city in CITIES}
+    units = {unit.name: unit for unit in OrgUnit.objects.filter(kind="city", name__in=teams).select_related("parent")}
+    reps = {name: list(User.objects.filter(role=Role.REP, org_unit=team)) for name, team in teams.items()}
+    cities = [units[name] for name in teams if reps[name]]
     budgets = [b for b in Budget.values if b]
     rows = []
     for i in range(900):
@@ -97,14 +100,17 @@ def _history(rng: random.Random, campaigns: list[Campaign], industries: dict[str
         converted = rng.random() < chance
         city = rng.choice(cities)
         created = now - timedelta(days=180) + timedelta(hours=i * 4.5)
+        assigned = created + timedelta(minutes=rng.randint(0, 3))
         company = f"{rng.choice(COMPANY_WORDS)}{BUSINESS.get(industry, '科技')}有限公司"
         rows.append(Lead(name=_person(rng), company=company,
                          phone=f"139{rng.randint(10**7, 10**8 - 1)}", source=Source.FORM, campaign=campaign,
                          channel=campaign.channel, industry=industries[industry], budget=budget, city=city,
-                         region=city.parent, status=LeadStatus.CONVERTED if converted else LeadStatus.ARCHIVED,
+                         region=city.parent, team=teams[city.name], owner=rng.choice(reps[city.name]),
+                         assigned_at=assigned, assignment_reason=f"销售区域“{city.name}”→ {teams[city.name].name}",
+                         status=LeadStatus.CONVERTED if converted else LeadStatus.ARCHIVED,
                          archive_reason="" if converted else rng.choice(["no_need", "unreachable", "competitor"]),
                          converted_at=created + timedelta(days=rng.randint(3, 30)) if converted else None,
-                         first_contact_at=created + timedelta(minutes=rng.randint(2, 600)),
+                         first_contact_at=assigned + timedelta(minutes=rng.choice([2, 5, 9, 14, 25, 45, 120, 600])),
                          created_at=created, updated_at=created, last_progress_at=created))
     Lead.objects.bulk_create(rows, batch_size=500)
     return len(rows)
@@ -119,7 +125,7 @@ def _this_week(rng: random.Random, campaigns: list[Campaign], industries: dict[s
         day -= timedelta(days=1)
         if day.isoweekday() <= 5:
             moments += [day.replace(hour=hour, minute=rng.randint(0, 59), second=0, microsecond=0)
-                        for hour in (9, 11, 14, 16)]
+                        for hour in (9, 10, 11, 13, 14, 15, 16, 17)]
     cities = [c.name for c in CITIES]
     for moment in sorted(moments)[-40:]:
         campaign = rng.choice(campaigns)

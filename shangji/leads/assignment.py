@@ -80,7 +80,8 @@ def decide(lead: Lead, *, exclude: tuple[int, ...] = (), now: datetime | None = 
         return Decision(None, team, text, steps)
     for step in chain():
         kept, text = _STEP_FUNCTIONS[step](candidates, lead, now)
-        steps.append({"step": step, "text": text, "kept": len(kept)})
+        if text:  # a step with nothing to say (no industry, no location) changed nothing
+            steps.append({"step": step, "text": text, "kept": len(kept)})
         if not kept:
             return Decision(None, team, f"{routed}；{text}", steps)
         candidates = kept

@@ -25,7 +25,7 @@ DEFAULT_PERIOD = "90"
 
 
 class ReportFilterForm(forms.Form):
-    period = forms.ChoiceField(label=gettext_lazy("期间"), choices=PERIODS, required=False)
+    period = forms.ChoiceField(label=gettext_lazy("期间"), choices=PERIODS, required=False, initial=DEFAULT_PERIOD)
     start = forms.DateField(label=gettext_lazy("开始日期"), required=False,
                             widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=gettext_lazy("结束日期"), required=False,

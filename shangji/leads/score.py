@@ -207,7 +207,8 @@ def lead_score(lead: Lead) -> Scored:
         return Scored(sum(p for _l, p in rule), rule + note, model_id if model else None)
     predicted = model.explain(model_row(lead))
     weighted = [(label, points * (1 - share)) for label, points in rule]
-    weighted += [((label if label != BASE_LABEL else _("预测基础分")), points * share) for label, points in predicted]
+    weighted += [(_("预测基础分") if label == BASE_LABEL else _("预测·%(factor)s") % {"factor": label}, points * share)
+                 for label, points in predicted]
     total = round(sum(points for _l, points in weighted))
     integers = _round_to_total([points for _l, points in weighted], total)
     lines = [(label, points) for (label, _p), points in zip(weighted, integers, strict=True)

@@ -76,7 +76,7 @@ def test_a_trained_model_blends_in_and_still_sums_exactly(actors):
     assert hot.score > cold.score
     for lead in (hot, cold):
         labels = points(lead)
-        assert "预测基础分" in labels and any(label.startswith("已立项") for label in labels)
+        assert "预测基础分" in labels and any(label.startswith("预测·已立项") for label in labels)
         assert sum(labels.values()) == lead.score
     assert lead_score(hot).model_id == record.pk
 
