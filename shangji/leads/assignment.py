@@ -67,9 +67,10 @@ def route(lead: Lead) -> tuple[OrgUnit | None, str]:
     return None, _("无匹配的销售区域，在全公司分配")
 
 
-def decide(lead: Lead, *, exclude: tuple[int, ...] = (), now: datetime | None = None) -> Decision:
+def decide(lead: Lead, *, exclude: tuple[int, ...] = (), now: datetime | None = None,
+           routed: tuple[OrgUnit | None, str] | None = None) -> Decision:
     now = now or timezone.now()
-    team, routed = route(lead)
+    team, routed = routed or route(lead)
     reps = User.objects.filter(is_active=True, role=Role.REP).exclude(pk__in=exclude).select_related("org_unit")
     if team is not None:
         reps = reps.filter(org_unit__path__startswith=team.path)

@@ -33,6 +33,7 @@ class Budget(models.TextChoices):
 
 
 class LeadStatus(models.TextChoices):
+    NEW = "new", _("处理中")  # received by the public form or API; the worker scores and assigns it within a second
     QUEUED = "queued", _("待分配")
     ASSIGNED = "assigned", _("已分配")
     CONTACTED = "contacted", _("已联系")
@@ -40,7 +41,7 @@ class LeadStatus(models.TextChoices):
     ARCHIVED = "archived", _("已归档")
 
 
-OPEN_STATUSES = (LeadStatus.QUEUED, LeadStatus.ASSIGNED, LeadStatus.CONTACTED)
+OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.QUEUED, LeadStatus.ASSIGNED, LeadStatus.CONTACTED)
 CLOSED_STATUSES = (LeadStatus.CONVERTED, LeadStatus.ARCHIVED)
 
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from shangji.core.ratelimit import rate_hit
+from shangji.core.ratelimit import rate_hits
 from shangji.core.registry import setting
 from shangji.leads.choices import LeadStatus
 from shangji.leads.models import Campaign
@@ -68,12 +68,14 @@ def client_ip(request) -> str:
 
 def rate_limit_message(*, ip: str, campaign: Campaign | None) -> str | None:
     """Count one submission for the IP (and the campaign); a Chinese sentence when a limit is exceeded."""
-    if not rate_hit(f"leads.intake:ip:{ip}", limit=setting("leads.intake_ip_per_minute"),
-                    window_seconds=RATE_WINDOW_SECONDS):
+    ip_bucket, campaign_bucket = f"leads.intake:ip:{ip}", f"leads.intake:campaign:{campaign.pk if campaign else 0}"
+    limits = {ip_bucket: setting("leads.intake_ip_per_minute")}
+    if campaign is not None:
+        limits[campaign_bucket] = setting("leads.intake_campaign_per_minute")
+    exceeded = rate_hits(limits, window_seconds=RATE_WINDOW_SECONDS)
+    if ip_bucket[:120] in exceeded:
         return _("提交过于频繁，请稍后一分钟再试。")
-    if campaign is not None and not rate_hit(f"leads.intake:campaign:{campaign.pk}",
-                                             limit=setting("leads.intake_campaign_per_minute"),
-                                             window_seconds=RATE_WINDOW_SECONDS):
+    if exceeded:
         return _("该活动当前提交人数过多，请稍后一分钟再试。")
     return None
 

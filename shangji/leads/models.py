@@ -94,7 +94,7 @@ class Lead(models.Model):
     score_explanation = models.JSONField(_("评分说明"), default=list, blank=True)  # [{"label", "points"}, …]
     scored_at = models.DateTimeField(_("评分时间"), null=True, blank=True)
     # Assignment and progress (L4, L5, L7)
-    status = models.CharField(_("状态"), max_length=10, choices=LeadStatus.choices, default=LeadStatus.QUEUED)
+    status = models.CharField(_("状态"), max_length=10, choices=LeadStatus.choices, default=LeadStatus.NEW)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="leads", verbose_name=_("负责人"))
     team = models.ForeignKey("org.OrgUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
@@ -146,7 +146,7 @@ class Lead(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (LeadStatus.QUEUED, LeadStatus.ASSIGNED, LeadStatus.CONTACTED)
+        return self.status in (LeadStatus.NEW, LeadStatus.QUEUED, LeadStatus.ASSIGNED, LeadStatus.CONTACTED)
 
 
 def lead_queue_units(scope: Scope) -> list[int]:

@@ -56,7 +56,7 @@ def public_form(request, code: str):
         elif form.is_valid():
             parsed = intake.lead_input(_form_values(form))
             try:
-                lead_capture(source=Source.FORM, campaign=campaign, data=parsed.data)
+                lead_capture(source=Source.FORM, campaign=campaign, data=parsed.data, defer=True)
             except CampaignClosed:
                 return _closed(request, campaign)
             except ValidationError as error:

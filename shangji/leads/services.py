@@ -231,12 +231,15 @@ def lead_values(data: LeadInput) -> dict:
 
 @transaction.atomic
 def lead_capture(*, source: str, data: LeadInput, campaign: Campaign | None = None, actor=None,
-                 idempotency_key: str = "", owner: User | None = None, now=None) -> tuple[Lead, bool]:
+                 idempotency_key: str = "", owner: User | None = None, now=None,
+                 defer: bool = False) -> tuple[Lead, bool]:
     """Create a lead and run it through tagging, scoring and assignment; returns (lead, created).
 
     The same `idempotency_key` for the same campaign returns the first lead and changes nothing.
     `owner` (manual entry by a rep) skips automatic assignment. `now` is the capture time (an import of
     historical leads keeps their original time; assignment then judges working hours at that time).
+    With `defer` (the public form and API) the lead is stored as "new" and the worker tags, scores and
+    assigns it right after the commit (`lead_process_new`), so the public endpoint stays cheap.
     """
     key = clean_text(idempotency_key)[:120]
     if key:
@@ -251,11 +254,9 @@ def lead_capture(*, source: str, data: LeadInput, campaign: Campaign | None = No
     lead = Lead(**values, custom=custom, campaign=campaign, source=Source(source),
                 channel=campaign.channel if campaign else (Channel.OTHER if source != Source.MANUAL else ""),
                 idempotency_key=key, created_by=actor if actor and actor.is_authenticated else None,
-                created_at=now, updated_at=now, last_progress_at=now)
-    if campaign is not None:
-        lead.campaign = campaign
-    lead.tags = lead_tags(lead)
-    _apply_score(lead, now)
+                status=LeadStatus.NEW, created_at=now, updated_at=now, last_progress_at=now)
+    if not defer:
+        _prepare(lead, now)
     try:
         with transaction.atomic():
             lead.save()
@@ -263,19 +264,67 @@ def lead_capture(*, source: str, data: LeadInput, campaign: Campaign | None = No
         if key:
             return Lead.objects.get(campaign=campaign, idempotency_key=key), False
         raise
+    if defer:
+        transaction.on_commit(lambda: _enqueue_processing(lead.pk), robust=True)
+    else:
+        _finish(lead, owner=owner, actor=actor, now=now)
+    return lead, True
+
+
+def _enqueue_processing(lead_id: int) -> None:
+    from shangji.leads.tasks import process_lead
+
+    process_lead(lead_id)
+
+
+def lead_process_new(*, lead_id: int) -> bool:
+    """The worker's half of a deferred capture: tag, score and assign a "new" lead. Idempotent: a lead that another
+    worker (or the sweep) already processed is left alone. The CPU work happens before the write transaction."""
+    lead = (Lead.objects.select_related("campaign", "campaign__industry", "industry", "city", "region")
+            .filter(pk=lead_id, status=LeadStatus.NEW).first())
+    if lead is None:
+        return False
+    now = timezone.now()
+    _prepare(lead, now)
+    with transaction.atomic():
+        if not Lead.objects.filter(pk=lead_id, status=LeadStatus.NEW).update(status=LeadStatus.QUEUED):
+            return False
+        _finish(lead, owner=None, actor=None, now=now)
+    return True
+
+
+def leads_process_stuck(*, older_than_seconds: int = 10, limit: int = 500) -> int:
+    """Safety net (every minute and when a worker starts): "new" leads whose processing task was lost."""
+    from datetime import timedelta
+
+    before = timezone.now() - timedelta(seconds=older_than_seconds)
+    ids = list(Lead.objects.filter(status=LeadStatus.NEW, created_at__lt=before)
+               .order_by("created_at").values_list("pk", flat=True)[:limit])
+    return sum(lead_process_new(lead_id=pk) for pk in ids)
+
+
+def _prepare(lead: Lead, now) -> None:
+    """Tags and score: reads and CPU only."""
+    lead.tags = lead_tags(lead)
+    _apply_score(lead, now)
+
+
+def _finish(lead: Lead, *, owner: User | None, actor, now) -> None:
+    """Store the score, announce the lead and assign it (inside the caller's transaction)."""
+    lead.status, lead.updated_at = LeadStatus.QUEUED, now
+    lead.save(update_fields=["tags", "score", "score_explanation", "scored_at", "status", "updated_at"])
     audit_record(entity="lead", entity_id=lead.pk, action="created", actor=lead.created_by,
                  changes={"score": (None, lead.score)})
     event_emit(name="lead.created", entity="lead", entity_id=lead.pk, actor=lead.created_by,
-               payload={"source": lead.source, "campaign": campaign.pk if campaign else None, "score": lead.score})
+               payload={"source": lead.source, "campaign": lead.campaign_id, "score": lead.score})
     if owner is not None:
         _set_owner(lead, owner=owner, team=owner.org_unit, kind=AssignmentKind.MANUAL, actor=actor,
                    reason=_("由 %(name)s 手工录入并跟进") % {"name": owner.display_name}, steps=[], now=now)
     else:
-        lead_assign(lead=lead, actor=None, now=now)
+        lead_assign(lead=lead, actor=None, now=now, locked=True)
     from shangji.leads.nurture import after_scoring
 
     after_scoring(lead, previous_score=None)
-    return lead, True
 
 
 def _apply_score(lead: Lead, now) -> None:
@@ -315,16 +364,17 @@ def _locked(lead: Lead) -> Lead:
 
 @transaction.atomic
 def lead_assign(*, lead: Lead, actor=None, kind: str = AssignmentKind.AUTO, exclude: tuple[int, ...] = (),
-                now=None) -> Lead:
-    """Run the assignment chain. Nobody available → the lead waits in the team queue and its manager is told."""
+                now=None, locked: bool = False) -> Lead:
+    """Run the assignment chain. Nobody available → the lead waits in the team queue and its manager is told.
+    `locked`: the caller already holds the lead's row (it has just written it in this transaction)."""
     now = now or timezone.now()
-    fresh = _locked(lead)
+    fresh = lead if locked else _locked(lead)
     if not fresh.is_open:
         return fresh
-    team, _reason = assignment.route(fresh)
-    if team is not None:  # one assignment per team at a time, so open counts and round robin stay exact
-        list(OrgUnit.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True))
-    decision = assignment.decide(fresh, exclude=exclude, now=now)
+    routed = assignment.route(fresh)
+    if routed[0] is not None:  # one assignment per team at a time, so open counts and round robin stay exact
+        list(OrgUnit.objects.select_for_update().filter(pk=routed[0].pk).values_list("pk", flat=True))
+    decision = assignment.decide(fresh, exclude=exclude, now=now, routed=routed)
     if decision.owner is None:
         _queue(fresh, team=decision.team, kind=kind, actor=actor, reason=decision.reason, steps=decision.steps,
                now=now)

@@ -5,9 +5,29 @@ from __future__ import annotations
 from datetime import timedelta
 
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
 from shangji.core.registry import setting
+from shangji.core.tasks import run_at_worker_start
+
+
+@db_task()
+def process_lead(lead_id: int) -> bool:
+    """A lead from the public form or API: tag, score, assign and notify (enqueued after its commit)."""
+    from shangji.leads.services import lead_process_new
+
+    return lead_process_new(lead_id=lead_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_new_leads() -> int:
+    """Safety net: leads whose processing task was lost (a web process died between commit and enqueue)."""
+    from shangji.leads.services import leads_process_stuck
+
+    return leads_process_stuck()
+
+
+run_at_worker_start(sweep_new_leads)
 
 
 @HUEY.on_startup()

@@ -217,7 +217,7 @@ class LeadIntakeView(APIView):
         if parsed.errors:
             return self._invalid(parsed.errors)
         try:
-            lead, created = lead_capture(source=Source.API, campaign=campaign, data=parsed.data,
+            lead, created = lead_capture(source=Source.API, campaign=campaign, data=parsed.data, defer=True,
                                          idempotency_key=request.headers.get("Idempotency-Key", ""))
         except CampaignClosed:
             return _error(410, "campaign_closed", _("该活动已结束，不再接收线索。"))

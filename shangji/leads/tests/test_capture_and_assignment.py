@@ -96,3 +96,19 @@ def test_without_a_territory_the_org_tree_routes_by_city(actors):
         lead = capture(campaign, city="深圳")
     assert lead.owner == actors.other_rep
     assert "按地市“深圳”分配" in lead.assignment_reason
+
+
+@time_machine.travel(WORKING_HOURS, tick=False)
+def test_a_deferred_lead_is_processed_once_even_when_its_task_is_lost(actors, campaign):
+    from shangji.leads.services import lead_process_new, leads_process_stuck
+
+    lead, _ = lead_capture(source=Source.API, campaign=campaign, defer=True,
+                           data=LeadInput(name="黄先生", phone="13800138000", city="上海"))
+    assert lead.status == LeadStatus.NEW and lead.owner is None and lead.score is None
+    assert leads_process_stuck() == 0  # not yet overdue: its task is still expected
+    with time_machine.travel(WORKING_HOURS + dt.timedelta(seconds=30), tick=False):
+        assert leads_process_stuck() == 1
+    assert lead_process_new(lead_id=lead.pk) is False  # the task arriving late changes nothing
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.ASSIGNED and lead.score is not None
+    assert LeadAssignment.objects.filter(lead=lead).count() == 1

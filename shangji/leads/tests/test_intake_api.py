@@ -42,8 +42,10 @@ def lead_body(**fields):
 
 
 @time_machine.travel(WORKING_HOURS, tick=False)
-def test_a_new_lead_is_received_and_the_answer_tells_nothing_internal(actors, campaign):
-    response = post(lead_body(), key=campaign.intake_key)
+def test_a_new_lead_is_received_and_the_answer_tells_nothing_internal(actors, campaign,
+                                                                       django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the worker scores and assigns it after the commit
+        response = post(lead_body(), key=campaign.intake_key)
     assert response.status_code == 201
     lead = Lead.objects.get()
     assert response.json() == {"id": lead.pk, "status": "received"}

@@ -40,9 +40,11 @@ def test_the_form_shows_the_campaign_and_carries_utm_parameters(actors, campaign
 
 
 @time_machine.travel(WORKING_HOURS, tick=False)
-def test_a_submission_creates_a_lead_and_thanks_without_internal_data(actors, campaign):
+def test_a_submission_creates_a_lead_and_thanks_without_internal_data(actors, campaign,
+                                                                       django_capture_on_commit_callbacks):
     client = Client()
-    response = client.post(f"/l/{campaign.code}/", form_data(utm_source="wechat", utm_campaign="expo"))
+    with django_capture_on_commit_callbacks(execute=True):  # the worker scores and assigns it after the commit
+        response = client.post(f"/l/{campaign.code}/", form_data(utm_source="wechat", utm_campaign="expo"))
     assert response.status_code == 302 and response["Location"] == f"/l/{campaign.code}/thanks/"
     lead = Lead.objects.get()
     assert lead.source == Source.FORM and lead.campaign == campaign and lead.consent is True
