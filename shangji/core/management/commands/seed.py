@@ -42,8 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已写入：客户 {result.customers:,}（其中跨区域重复 {result.duplicates:,}），联系人 {result.contacts:,}，"
             f"互动记录 {result.interactions:,}，协作人 {result.shares:,}，商机 {result.opportunities:,}，"
-            f"阶段变更 {result.stage_changes:,}，待办 {result.tasks:,}，规则计时 {result.timers:,}，线索 {result.leads:,}；"
-            f"用时 {result.seconds:.1f} 秒。")
+            f"阶段变更 {result.stage_changes:,}，待办 {result.tasks:,}，规则计时 {result.timers:,}，"
+            f"线索 {result.leads:,}；用时 {result.seconds:.1f} 秒。")
         self._print_logins(result.org)
 
     def _print_logins(self, org) -> None:
