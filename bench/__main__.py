@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 
+from bench import leads as lead_benches
 from bench.common import (
     REDIS_URL,
     ROOT,
@@ -34,7 +35,9 @@ def bench_match_quality() -> None:
 
 
 def bench_lead_scoring() -> None:
+    """The scoring core on the CSV rows, then the same data as Lead records with custom fields."""
     subprocess.run([sys.executable, "-m", "bench.lead_scoring"], check=True, cwd=ROOT)
+    lead_benches.run("scoring", "sqlite")
 
 
 def bench_seed(sizes: list[int], dbs: list[str]) -> None:
@@ -92,7 +95,8 @@ def bench_automation(dbs: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default="",
-                        help="customers.match_quality | leads.scoring_quality | customers.seed | latency")
+                        help="customers.match_quality | leads.scoring_quality | leads.scan_to_rep | "
+                             "leads.intake_throughput | customers.seed | latency | automation")
     args = parser.parse_args()
     sizes = [int(s) for s in os.environ.get("SHANGJI_BENCH_SIZES", "100000,1000000").split(",")]
     dbs = [d for d in os.environ.get("SHANGJI_BENCH_DBS", "sqlite,postgres").split(",")
@@ -103,6 +107,9 @@ def main() -> None:
         "customers.seed": lambda: bench_seed(sizes, dbs),
         "latency": lambda: bench_latency(sizes, dbs),
         "automation": lambda: bench_automation(dbs),
+        "leads.scan_to_rep": lambda: [lead_benches.run("scan_to_rep", db, args=("--rate", rate))
+                                      for db in dbs for rate in ("50", "10")],
+        "leads.intake_throughput": lambda: lead_benches.run("intake", "postgres") if "postgres" in dbs else None,
     }
     for name, run in benches.items():
         if not args.only or args.only == name or name.startswith(args.only):

@@ -143,7 +143,7 @@ HUEY = {
     },
 }
 if REDIS_URL:
-    HUEY |= {"huey_class": "huey.RedisHuey", "url": REDIS_URL}
+    HUEY |= {"huey_class": "huey.PriorityRedisHuey", "url": REDIS_URL}  # task priorities need Redis ≥ 5
 else:
     HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")}
 

@@ -60,10 +60,12 @@ def handle_event(event: Event) -> None:
     if event.entity not in Entity.values:
         return
     kind = event.name.rsplit(".", 1)[-1]
-    rules = enabled_rules(event.entity)
+    rules = [rule for rule in enabled_rules(event.entity)
+             if (rule.trigger == Trigger.TIME_ELAPSED and rule.start_event in _STARTS_BY_EVENT.get(kind, ()))
+             or (rule.trigger != Trigger.TIME_ELAPSED and rule.trigger in _TRIGGERS_BY_EVENT.get(kind, ()))]
     has_timers = Timer.objects.filter(kind=TIMER_KIND, entity=event.entity, entity_id=event.entity_id,
                                       status=TimerStatus.PENDING).exists()
-    if not rules and not has_timers:
+    if not rules and not has_timers:  # nothing reacts to this kind of event: do not even load the record
         return
     record = load_record(event.entity, event.entity_id)
     if record is None:

@@ -11,7 +11,7 @@ from shangji.core.registry import setting
 from shangji.core.tasks import run_at_worker_start
 
 
-@db_task()
+@db_task(priority=50)  # ahead of event dispatch: scan-to-rep is the latency users feel
 def process_lead(lead_id: int) -> bool:
     """A lead from the public form or API: tag, score, assign and notify (enqueued after its commit)."""
     from shangji.leads.services import lead_process_new

@@ -8,7 +8,7 @@ from shangji.core.tasks import run_at_worker_start
 from shangji.notify import services
 
 
-@db_task()
+@db_task(priority=100)  # first: a waiting rep's message never queues behind new work or rule bookkeeping
 def deliver(delivery_id: int) -> str:
     """One attempt at one delivery (enqueued after the commit that wrote it; retries are scheduled)."""
     return services.delivery_attempt(delivery_id=delivery_id).status

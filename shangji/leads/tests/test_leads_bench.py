@@ -17,6 +17,15 @@ from bench.lead_scoring import dataset_path, evaluate, load
 DB = "postgres" if postgres_available() else "sqlite"
 
 
+@pytest.fixture(autouse=True)
+def _once_per_suite_run():
+    """The benchmarks make their own databases: run them in the suite's pass on the same kind of database only."""
+    from django.db import connection
+
+    if connection.vendor != ("postgresql" if DB == "postgres" else "sqlite"):
+        pytest.skip(f"runs in the {DB} pass of the suite")
+
+
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
     """One migrated database for the module; each test works on a copy of it."""
