@@ -85,6 +85,8 @@ def _po_entries(path):
 
 
 def _compiled(catalog, entry):
+    if "msgid_plural" in entry and "msgctxt" in entry:
+        return [catalog.npgettext(entry["msgctxt"], entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
     if "msgid_plural" in entry:
         return [catalog.ngettext(entry["msgid"], entry["msgid_plural"], n) for n in (1, 2)]
     if "msgctxt" in entry:
@@ -102,8 +104,8 @@ def test_the_english_catalog_is_complete_and_compiled():
     entries = _po_entries(CATALOG / "django.po")
     assert entries, "empty catalog"
     assert not [e["msgid"] for e in entries if e["fuzzy"]], "fuzzy entries left: check them and drop the flag"
-    translations = {e["msgid"]: _translated(e) for e in entries}
-    untranslated = [msgid for msgid, forms in translations.items() if not all(forms)]
+    translations = {(e.get("msgctxt"), e["msgid"]): _translated(e) for e in entries}
+    untranslated = [msgid for (_context, msgid), forms in translations.items() if not all(forms)]
     assert not untranslated, f"untranslated: {untranslated[:5]}"
     chinese = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
     leftovers = [form for forms in translations.values() for form in forms if chinese.search(form)]
