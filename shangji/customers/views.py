@@ -18,6 +18,7 @@ from shangji.customers import selectors, services
 from shangji.customers.filtersets import CustomerFilterSet
 from shangji.customers.forms import ContactForm, CustomerForm, InteractionForm, MergeForm
 from shangji.pipeline.selectors import opportunity_list
+from shangji.web.pages import submit
 
 PAGE_SIZE = 25
 
@@ -151,25 +152,12 @@ def _changeable_customer(request, pk: int):
     return customer
 
 
-def _submit(request, form, write, success: str) -> None:
-    """Run a detail-page form's service call and report the outcome as a flash message."""
-    if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-        return
-    try:
-        write(form.cleaned_data)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, success)
-
-
 @login_required
 @require_POST
 def contact_add(request, pk: int):
     customer = _changeable_customer(request, pk)
     form = ContactForm(request.POST, user=request.user, request=request)
-    _submit(request, form, lambda data: services.contact_create(
+    submit(request, form, lambda data: services.contact_create(
         customer=customer, actor=request.user, custom=form.custom_values(),
         fields=services.ContactFields(**{key: data[key] for key in services.ContactFields.__dataclass_fields__})),
         _("已添加联系人。"))
@@ -180,7 +168,7 @@ def contact_add(request, pk: int):
 @require_POST
 def interaction_add(request, pk: int):
     customer = selectors.customer_get(user=request.user, pk=pk)
-    _submit(request, InteractionForm(request.POST), lambda data: services.interaction_record(
+    submit(request, InteractionForm(request.POST), lambda data: services.interaction_record(
         customer=customer, actor=request.user, **data), _("已记录互动。"))
     return redirect("customers:detail", pk=customer.pk)
 

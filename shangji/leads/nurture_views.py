@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,20 +22,10 @@ from shangji.leads.choices import NurtureChannel, NurtureStatus
 from shangji.leads.models import Lead, NurtureEnrollment, NurtureSequence, NurtureStep
 from shangji.notify.models import WebhookSubscription
 from shangji.web.forms import StyledForm, style_fields
+from shangji.web.pages import configurator, errors_onto_form
 
 PAGE_SIZE = 50
 TOP_EXIT_REASONS = 3  # how many reasons the list shows per sequence: a layout choice, not a business rule
-
-
-def configurator(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.can_configure:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 class WebhookChoiceField(forms.ModelChoiceField):
@@ -97,20 +85,6 @@ class BaseStepFormSet(forms.BaseFormSet):
 # 200 rows: a bound on one request's size, not a business rule
 StepFormSet = forms.formset_factory(StepForm, formset=BaseStepFormSet, extra=0, can_delete=True, max_num=200,
                                     validate_max=True, absolute_max=200)
-
-
-def _errors(form, error: ValidationError) -> list[str]:
-    """Put field errors on the form; return the step errors for the steps table."""
-    step_errors: list[str] = []
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            if field == "steps":
-                step_errors.extend(field_errors)
-            else:
-                form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
-    return step_errors
 
 
 def _step_inputs(formset) -> list[services.StepInput]:
@@ -203,7 +177,7 @@ def nurture_edit(request, pk: int | None = None):
                                                                 steps=_step_inputs(formset),
                                                                 is_active=data["is_active"])
             except ValidationError as error:
-                step_errors = _errors(form, error)
+                step_errors = errors_onto_form(form, error, keep=("steps",)).get("steps", [])
             else:
                 messages.success(request, _("已保存培育序列“%(name)s”。") % {"name": sequence.name})
                 return redirect("nurture:detail", sequence.pk)

@@ -27,6 +27,7 @@ from shangji.leads.forms import ArchiveForm, AssignForm, ConvertForm, ImportForm
 from shangji.leads.importer import TEMPLATE_HEADER, ImportRefused, check_size, leads_import
 from shangji.leads.selectors import Queue
 from shangji.org.choices import Role
+from shangji.web.pages import submit
 
 PAGE_SIZE = 25
 IMPORT_ERRORS_KEY = "leads_import_errors"
@@ -168,23 +169,11 @@ def _changeable_lead(request, pk: int):
     return lead
 
 
-def _submit(request, form, write, success: str) -> None:
-    if not form.is_valid():
-        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-        return
-    try:
-        write(form.cleaned_data)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, success)
-
-
 @login_required
 @require_POST
 def lead_touch(request, pk: int):
     lead = _changeable_lead(request, pk)
-    _submit(request, TouchForm(request.POST), lambda data: services.lead_touch(
+    submit(request, TouchForm(request.POST), lambda data: services.lead_touch(
         lead=lead, actor=request.user, kind=data["kind"], note=data["note"]), _("已记录跟进。"))
     return redirect("leads:detail", pk=lead.pk)
 
@@ -193,7 +182,7 @@ def lead_touch(request, pk: int):
 @require_POST
 def lead_archive(request, pk: int):
     lead = _changeable_lead(request, pk)
-    _submit(request, ArchiveForm(request.POST), lambda data: services.lead_archive(
+    submit(request, ArchiveForm(request.POST), lambda data: services.lead_archive(
         lead=lead, actor=request.user, reason=data["reason"]), _("已归档。"))
     return redirect("leads:detail", pk=lead.pk)
 

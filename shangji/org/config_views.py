@@ -3,11 +3,8 @@ the assignment chain. Sales ops and admins (`can_configure`) only; everyone else
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,25 +18,7 @@ from shangji.org import routing_services as services
 from shangji.org.choices import Role, UnitKind
 from shangji.org.forms import DryRunForm, SalesProfileForm, TerritoryForm
 from shangji.org.models import SalesProfile, Territory, User
-
-
-def configurator(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.can_configure:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
+from shangji.web.pages import configurator, errors_onto_form
 
 
 def _territories():
@@ -83,7 +62,7 @@ def territory_edit(request, pk: int | None = None):
             else:
                 territory = services.territory_create(actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, _("已保存销售区域“%(name)s”。") % {"name": territory.name})
             return redirect("routing:index")
@@ -117,7 +96,7 @@ def profile_edit(request, user_pk: int):
         try:
             services.sales_profile_update(user=rep, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, _("已保存 %(name)s 的销售档案。") % {"name": rep.display_name})
             return redirect("routing:index")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,29 +23,11 @@ from shangji.pipeline.config_forms import (
 )
 from shangji.pipeline.models import DeliverableKind, FormTemplate, Pipeline, Stage, StageGate
 from shangji.pipeline.pipelines import pipeline_stages, with_stages
+from shangji.web.pages import configurator, errors_onto_form
 
 BLANK_QUESTION_ROWS = 3
 CONFIG_MODELS = {"stage": Stage, "pipeline": Pipeline, "stage_gate": StageGate, "deliverable_kind": DeliverableKind,
                  "form_template": FormTemplate}  # audit entity → model (config_services writes these)
-
-
-def configurator(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.can_configure:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @configurator
@@ -97,7 +77,7 @@ def stage_edit(request, pk: int | None = None):
                                 is_active=data["is_active"], is_won=data["outcome"] == "won",
                                 is_lost=data["outcome"] == "lost")
         except ValidationError as error:
-            _errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, _("已保存阶段。"))
             return redirect("pipeline_config:index")
@@ -148,7 +128,7 @@ def pipeline_edit(request, pk: int | None = None):
                 priority=data["priority"], is_default=data["is_default"], is_active=data["is_active"],
                 stages=chosen)
         except ValidationError as error:
-            _errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, _("已保存销售流程。"))
             return redirect("pipeline_config:index")
@@ -171,7 +151,7 @@ def gate_edit(request, pk: int | None = None):
         try:
             services.gate_save(actor=request.user, gate=gate, **data)
         except ValidationError as error:
-            _errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, _("已保存检查项。"))
             return redirect("pipeline_config:index")
@@ -200,7 +180,7 @@ def deliverable_edit(request, pk: int | None = None):
         try:
             services.deliverable_kind_save(actor=request.user, kind=kind, **data)
         except ValidationError as error:
-            _errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, _("已保存交付物类型。"))
             return redirect("pipeline_config:index")
@@ -239,7 +219,7 @@ def form_template_edit(request, pk: int | None = None):
             services.form_template_save(actor=request.user, template=template, name=data["name"], code=data["code"],
                                         questions=rows, is_active=data["is_active"])
         except ValidationError as error:
-            _errors(form, error)
+            errors_onto_form(form, error)
         else:
             messages.success(request, _("已保存表单。"))
             return redirect("pipeline_config:index")
