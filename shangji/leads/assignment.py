@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,10 +54,9 @@ def chain() -> list[str]:
 
 def route(lead: Lead) -> tuple[OrgUnit | None, str]:
     """The team (or org unit) serving the lead, and why."""
-    territories = [t for t in Territory.objects.filter(is_active=True).select_related("team")
-                   if (t.city_id is None or t.city_id == lead.city_id)
-                   and (t.region_id is None or t.region_id == lead.region_id)
-                   and (t.industry_id is None or t.industry_id == lead.industry_id)]
+    territories = list(Territory.objects.filter(
+        Q(city__isnull=True) | Q(city_id=lead.city_id), Q(region__isnull=True) | Q(region_id=lead.region_id),
+        Q(industry__isnull=True) | Q(industry_id=lead.industry_id), is_active=True).select_related("team"))
     if territories:
         best = max(territories, key=lambda t: (t.specificity, -t.pk))
         return best.team, _("销售区域“%(territory)s”→ %(team)s") % {"territory": best.name, "team": best.team.name}
@@ -102,14 +101,13 @@ def _candidates(users: list[User]) -> list[Candidate]:
             if profiles.get(user.pk) is None or profiles[user.pk].accepts_leads]
 
 
-def _clock(raw: str, fallback: str) -> time:
-    for text in (raw, fallback, "09:00"):
-        try:
-            hours, minutes = str(text).split(":")
-            return time(int(hours), int(minutes))
-        except (ValueError, TypeError):
-            continue
-    return time(9)
+def _setting_clock(key: str) -> time:
+    """A "09:00"-style time setting; a malformed value counts as the whole day open rather than nobody on shift."""
+    try:
+        hours, minutes = str(setting(key)).split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, TypeError):
+        return time.min if key.endswith("start") else time.max
 
 
 def on_shift(profile: SalesProfile | None, now: datetime) -> bool:
@@ -117,9 +115,8 @@ def on_shift(profile: SalesProfile | None, now: datetime) -> bool:
     if profile is not None and profile.away_until and local.date() <= profile.away_until:
         return False
     days = (profile.work_days if profile and profile.work_days else setting("leads.work_days"))
-    start = _clock(profile.work_start.strftime("%H:%M") if profile and profile.work_start else "",
-                   setting("leads.work_start"))
-    end = _clock(profile.work_end.strftime("%H:%M") if profile and profile.work_end else "", setting("leads.work_end"))
+    start = profile.work_start if profile and profile.work_start else _setting_clock("leads.work_start")
+    end = profile.work_end if profile and profile.work_end else _setting_clock("leads.work_end")
     return str(local.isoweekday()) in days and start <= local.time() < end
 
 

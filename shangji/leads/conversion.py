@@ -35,6 +35,7 @@ def lead_convert(*, lead: Lead, actor, customer: Customer | None = None, opportu
     Raises DuplicateSuspected (with the candidates) when a new customer looks like an existing one."""
     from shangji.core.visibility import can_change
     from shangji.leads.nurture import enrollment_exit
+    from shangji.leads.services import copy_fields
 
     fresh = Lead.objects.select_for_update().get(pk=lead.pk)
     if fresh.owner_id is None or not can_change(actor, fresh.owner_id):
@@ -71,6 +72,5 @@ def lead_convert(*, lead: Lead, actor, customer: Customer | None = None, opportu
                payload={"changed": ["status"], "previous": {"status": lead.status},
                         "opportunity": opportunity.pk})
     enrollment_exit(lead=fresh, reason=_("已转化为商机"))
-    for f in Lead._meta.concrete_fields:
-        setattr(lead, f.attname, getattr(fresh, f.attname))
+    copy_fields(fresh, lead)
     return lead

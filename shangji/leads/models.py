@@ -144,6 +144,11 @@ class Lead(models.Model):
         return (Q(owner_id__in=scope.owner_ids) | Q(owner__isnull=True, team_id__in=units)
                 | Q(campaign__created_by_id=scope.user_id))
 
+    def top_reasons(self, count: int = 4) -> str:
+        """The first lines of the score explanation in one line: "+18 行业匹配: 制造业；−6 无公司名"."""
+        return "；".join(f"{'+' if item['points'] > 0 else ''}{item['points']} {item['label']}"
+                        for item in self.score_explanation[:count])
+
     @property
     def is_open(self) -> bool:
         return self.status in (LeadStatus.NEW, LeadStatus.QUEUED, LeadStatus.ASSIGNED, LeadStatus.CONTACTED)

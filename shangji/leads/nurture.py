@@ -46,11 +46,10 @@ def _hot_alert(lead: Lead) -> None:
         recipients = [lead.owner, *managers_above(lead.owner, levels=1)]
     else:
         recipients = team_managers(lead.team)
-    lines = "；".join(f"{'+' if i['points'] > 0 else ''}{i['points']} {i['label']}" for i in lead.score_explanation[:4])
     notification_send(recipients=recipients,
                       title=_("高意向线索：%(lead)s（%(score)s 分），请立即跟进") % {"lead": lead, "score": lead.score},
-                      body=lines, link=reverse("leads:detail", args=[lead.pk]), entity="lead", entity_id=lead.pk,
-                      source="leads")
+                      body=lead.top_reasons(), link=reverse("leads:detail", args=[lead.pk]), entity="lead",
+                      entity_id=lead.pk, source="leads")
 
 
 def enroll(lead: Lead) -> NurtureEnrollment | None:

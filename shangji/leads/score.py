@@ -19,7 +19,7 @@ from shangji.core.registry import setting
 from shangji.leads.choices import Budget, LeadStatus
 from shangji.leads.models import Lead, ScoringModel
 from shangji.leads.scoring import BASE_LABEL, CUSTOM_FIELD_KINDS, FieldSpec, Model, NotEnoughHistory, fit
-from shangji.leads.scoring.predictive import _round_to_total
+from shangji.leads.scoring.predictive import round_to_total
 
 _BUDGET_SHARE = {Budget.UNDER_10W: 0.0, Budget.FROM_10W: 0.4, Budget.FROM_50W: 0.75, Budget.OVER_100W: 1.0}
 _SCALE_SHARE = {"large": 1.0, "medium": 0.5, "small": 0.2, "micro": 0.0}
@@ -134,7 +134,7 @@ def _rounded(lines: list[tuple[str, float]]) -> Lines:
     clamp = total - raw
     if abs(clamp) >= 0.5:
         lines = [*lines, (_("分数上限调整") if clamp < 0 else _("分数下限调整"), clamp)]
-    integers = _round_to_total([points for _label, points in lines], total)
+    integers = round_to_total([points for _label, points in lines], total)
     return [(label, points) for (label, _p), points in zip(lines, integers, strict=True)
             if points or label == BASE_LABEL]
 
@@ -210,7 +210,7 @@ def lead_score(lead: Lead) -> Scored:
     weighted += [(_("预测基础分") if label == BASE_LABEL else _("预测·%(factor)s") % {"factor": label}, points * share)
                  for label, points in predicted]
     total = round(sum(points for _l, points in weighted))
-    integers = _round_to_total([points for _l, points in weighted], total)
+    integers = round_to_total([points for _l, points in weighted], total)
     lines = [(label, points) for (label, _p), points in zip(weighted, integers, strict=True)
              if points or label == BASE_LABEL]
     return Scored(total, lines, model_id)

@@ -381,11 +381,12 @@ def lead_assign(*, lead: Lead, actor=None, kind: str = AssignmentKind.AUTO, excl
     else:
         _set_owner(fresh, owner=decision.owner, team=decision.team, kind=kind, actor=actor, reason=decision.reason,
                    steps=decision.steps, now=now)
-    _copy(fresh, lead)
+    copy_fields(fresh, lead)
     return lead
 
 
-def _copy(source: Lead, target: Lead) -> None:
+def copy_fields(source: Lead, target: Lead) -> None:
+    """Give the caller's object the state a service wrote through its own, locked copy."""
     if source is not target:
         for f in Lead._meta.concrete_fields:
             setattr(target, f.attname, getattr(source, f.attname))
@@ -415,11 +416,9 @@ def _set_owner(lead: Lead, *, owner: User, team: OrgUnit | None, kind: str, acto
 def _tell_owner(lead: Lead, owner: User) -> None:
     from shangji.notify.services import notification_send
 
-    lines = "；".join(f"{'+' if item['points'] > 0 else ''}{item['points']} {item['label']}"
-                     for item in lead.score_explanation[:4])
     body = _("评分 %(score)s：%(lines)s\n分配原因：%(reason)s\n需求：%(need)s\n电话：%(phone)s") % {
-        "score": lead.score, "lines": lines, "reason": lead.assignment_reason, "need": lead.need[:200] or "—",
-        "phone": lead.phone or "—"}
+        "score": lead.score, "lines": lead.top_reasons(), "reason": lead.assignment_reason,
+        "need": lead.need[:200] or "—", "phone": lead.phone or "—"}
     title = _("新线索：%(lead)s（%(score)s 分）") % {"lead": lead, "score": lead.score}
     notification_send(recipients=[owner], title=title, body=body, link=reverse("leads:detail", args=[lead.pk]),
                       entity="lead", entity_id=lead.pk, source="leads")
@@ -493,7 +492,7 @@ def lead_claim(*, lead: Lead, actor) -> Lead:
     fresh.owner, fresh.status = None, LeadStatus.QUEUED  # so _set_owner records the change from the queue
     _set_owner(fresh, owner=actor, team=fresh.team, kind=AssignmentKind.CLAIM, actor=actor,
                reason=_("%(name)s 从团队待分配队列认领") % {"name": actor.display_name}, steps=[], now=now)
-    _copy(fresh, lead)
+    copy_fields(fresh, lead)
     return lead
 
 
@@ -512,7 +511,7 @@ def lead_assign_to(*, lead: Lead, actor, owner: User, note: str = "") -> Lead:
     note = clean_text(note)[:200]
     _set_owner(fresh, owner=owner, team=owner.org_unit, kind=AssignmentKind.MANUAL, actor=actor,
                reason=f"{reason}：{note}" if note else reason, steps=[], now=timezone.now())
-    _copy(fresh, lead)
+    copy_fields(fresh, lead)
     return lead
 
 
@@ -554,7 +553,7 @@ def lead_touch(*, lead: Lead, actor, kind: str = TouchKind.CALL, note: str = "")
     fresh.save(update_fields=["first_contact_at", "status", "last_progress_at", "silent_since", "updated_at"])
     event_emit(name="lead.updated", entity="lead", entity_id=fresh.pk, actor=actor,
                payload={**changes, "touch": touch.kind})
-    _copy(fresh, lead)
+    copy_fields(fresh, lead)
     return touch
 
 
@@ -576,7 +575,7 @@ def lead_archive(*, lead: Lead, actor, reason: str) -> Lead:
     from shangji.leads.nurture import enrollment_exit
 
     enrollment_exit(lead=fresh, reason=_("线索已归档"))
-    _copy(fresh, lead)
+    copy_fields(fresh, lead)
     return lead
 
 

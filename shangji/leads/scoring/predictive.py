@@ -104,7 +104,7 @@ class Model:
         delta = float(logits[0]) - self.reference_logit
         # The secant slope of the calibrated curve turns log-odds into points: bounded, and one sign for all fields.
         slope = (100.0 * probability - base) / delta if abs(delta) > 1e-12 else 0.0
-        rounded = _round_to_total([base, *(per_field * slope)], _percent(probability))
+        rounded = round_to_total([base, *(per_field * slope)], _percent(probability))
         lines = [(BASE_LABEL, rounded[0])]
         for field, value in sorted(zip(self.features.fields, rounded[1:], strict=True), key=lambda p: -abs(p[1])):
             if value:
@@ -137,7 +137,7 @@ def _percent(probability: float) -> int:
     return min(100, max(0, math.floor(100.0 * probability + 0.5)))
 
 
-def _round_to_total(values: Sequence[float], total: int) -> list[int]:
+def round_to_total(values: Sequence[float], total: int) -> list[int]:
     """Integers close to ``values`` that sum to ``total`` (largest remainder: floors, then +1 for the largest
     fractions; a negative remainder takes 1 back from the smallest fractions)."""
     floors = [math.floor(v) for v in values]

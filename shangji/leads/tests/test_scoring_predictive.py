@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shangji.leads.scoring import BASE_LABEL, FieldSpec, Model, NotEnoughHistory, fit
-from shangji.leads.scoring.predictive import _round_to_total
+from shangji.leads.scoring.predictive import round_to_total
 
 FIELDS = [
     FieldSpec("industry", "行业"),
@@ -87,7 +87,7 @@ def test_explanation_lines_sum_exactly_to_the_score_for_any_lead(row):
 @given(st.lists(st.floats(-300, 300), min_size=1, max_size=20), st.integers(-5, 5))
 def test_rounding_keeps_the_total_and_moves_each_value_by_less_than_one(values, nudge):
     total = round(sum(values)) + (nudge if abs(nudge) <= len(values) // 2 else 0)
-    rounded = _round_to_total(values, total)
+    rounded = round_to_total(values, total)
     assert sum(rounded) == total
     if total == round(sum(values)):
         assert all(abs(r - v) < 1 + 1e-9 for r, v in zip(rounded, values, strict=True))
