@@ -9,11 +9,12 @@ import pytest
 import time_machine
 from django.test import Client
 
+from shangji.conftest import log_in
 from shangji.core.services import setting_update
 from shangji.leads.choices import Source
 from shangji.leads.models import Lead
 from shangji.leads.services import campaign_create, campaign_update
-from shangji.org.models import Territory
+from shangji.org.models import SalesProfile, Territory
 
 WORKING_HOURS = dt.datetime(2026, 11, 17, 2, 0, tzinfo=dt.UTC)  # Tuesday 10:00 in Shanghai
 
@@ -122,8 +123,11 @@ def test_an_unknown_nurture_link_is_404(db):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_visitor_fills_the_form_on_a_phone(actors, browser, live_server):
+def test_a_visitor_fills_the_form_on_a_phone_and_the_rep_sees_the_lead_with_its_score(actors, browser, live_server):
     Territory.objects.create(name="上海", city=actors.shanghai, team=actors.team)
+    # The real clock runs here: the rep is on shift all week, the teammate takes no leads, so the owner is known.
+    SalesProfile.objects.create(user=actors.rep, work_days="1234567", work_start=dt.time.min, work_end=dt.time.max)
+    SalesProfile.objects.create(user=actors.teammate, accepts_leads=False)
     campaign = campaign_create(actor=actors.marketing, name="上海工业展", description="扫码领取白皮书")
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844},
                                   is_mobile=True, has_touch=True)
@@ -151,3 +155,16 @@ def test_a_visitor_fills_the_form_on_a_phone(actors, browser, live_server):
     assert lead.source == Source.FORM and lead.campaign_id == campaign.pk
     assert lead.utm == {"utm_source": "wechat", "utm_campaign": "expo"}
     assert lead.page_seconds is not None and lead.consent
+    assert lead.owner == actors.rep
+    rep = browser.new_context(base_url=live_server.url, locale="zh-CN").new_page()
+    rep.set_default_timeout(10_000)
+    try:
+        log_in(rep, actors.rep.username)
+        rep.goto("/notifications/")
+        rep.get_by_text(f"新线索：黄先生（上海精工机械有限公司）（{lead.score} 分）").wait_for()
+        rep.get_by_text("行业匹配: 制造业").first.wait_for()  # the score explanation, in the message itself
+        rep.goto(f"/leads/{lead.pk}/")
+        rep.get_by_text(f"评分 {lead.score} 的构成").wait_for()
+        rep.get_by_text("销售区域“上海”→ 上海一组").first.wait_for()  # and why it is theirs
+    finally:
+        rep.context.close()
