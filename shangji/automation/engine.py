@@ -23,11 +23,11 @@ from shangji.automation.catalog import MissingField, fields_for, load_record, re
 from shangji.automation.choices import DelayUnit, Entity, RunOutcome, StartEvent, Trigger
 from shangji.automation.conditions import Context, Verdict, evaluate
 from shangji.automation.models import Rule, RuleRun
-from shangji.core.events import caused_by
+from shangji.core.events import batch_memo, caused_by
 from shangji.core.models import Event, Timer, TimerStatus
 from shangji.core.registry import setting
 from shangji.core.services import delete_in_chunks, housekeeper
-from shangji.core.timers import timer_cancel, timer_start
+from shangji.core.timers import timer_cancel, timers_restart
 
 log = logging.getLogger(__name__)
 TIMER_KIND = "rule"
@@ -60,7 +60,7 @@ def handle_event(event: Event) -> None:
     if event.entity not in Entity.values:
         return
     kind = event.name.rsplit(".", 1)[-1]
-    rules = [rule for rule in enabled_rules(event.entity)
+    rules = [rule for rule in batch_memo(f"rules:{event.entity}", lambda: enabled_rules(event.entity))
              if (rule.trigger == Trigger.TIME_ELAPSED and rule.start_event in _STARTS_BY_EVENT.get(kind, ()))
              or (rule.trigger != Trigger.TIME_ELAPSED and rule.trigger in _TRIGGERS_BY_EVENT.get(kind, ()))]
     has_timers = Timer.objects.filter(kind=TIMER_KIND, entity=event.entity, entity_id=event.entity_id,
@@ -75,14 +75,10 @@ def handle_event(event: Event) -> None:
     ctx = Context(entity=event.entity, record=record, changed=changed, previous=previous, catalog=catalog)
     if has_timers:
         _recheck_clocks(ctx)
-    done = set(RuleRun.objects.filter(event=event).values_list("rule_id", flat=True))
+    # A redelivered event runs nothing twice: RuleRun is unique per rule and event, and the insert comes first.
+    _start_clocks([rule for rule in rules if rule.trigger == Trigger.TIME_ELAPSED], ctx, event)
     for rule in rules:
-        if rule.pk in done:
-            continue
-        if rule.trigger == Trigger.TIME_ELAPSED:
-            if rule.start_event in _STARTS_BY_EVENT.get(kind, ()):
-                _start_clock(rule, ctx, event)
-        elif rule.trigger in _TRIGGERS_BY_EVENT.get(kind, ()):
+        if rule.trigger != Trigger.TIME_ELAPSED:
             run_rule(rule, ctx, event=event, chain=tuple(event.chain))
 
 
@@ -225,29 +221,42 @@ def _clock_key(rule: Rule, entity: str, entity_id: int) -> str:
     return f"rule:{rule.pk}:{entity}:{entity_id}"
 
 
-def _start_clock(rule: Rule, ctx: Context, event: Event) -> None:
-    """A start event happened: when the start conditions hold, (re)start the rule's clock for this record."""
+def _start_clocks(rules: list[Rule], ctx: Context, event: Event) -> None:
+    """A start event happened: (re)start the clock of every rule whose start conditions hold for this record —
+    all in one transaction (cancel the old clocks, write the new timers and their "clock started" run rows)."""
     started = time.perf_counter()
-    run = RuleRun(rule=rule, event=event, entity=ctx.entity, entity_id=ctx.record.pk,
-                  record_label=record_label(ctx.entity, ctx.record), chain=list(event.chain), ran_at=timezone.now())
-    try:
-        verdict = evaluate(rule.start_conditions, ctx, explain=False)
-    except MissingField as missing:
-        reason = _("条件引用的字段“%(field)s”不存在或已停用。") % {"field": missing.key}
-        _save(run, started, outcome=RunOutcome.ERROR, error=reason)
-        rule_disable_broken(rule=rule, reason=reason)
-        return
-    if not verdict.ok:
-        return  # not worth a log row: most events do not start most clocks
-    key = _clock_key(rule, ctx.entity, ctx.record.pk)
-    due_at = timezone.now() + rule_delay(rule)
-    with transaction.atomic():
-        timer_cancel(key=key, note=_("重新计时"))
-        timer_start(kind=TIMER_KIND, key=key, entity=ctx.entity, entity_id=ctx.record.pk, due_at=due_at,
-                    payload={"rule": rule.pk, "event": event.pk, "chain": list(event.chain)})
+    timers, runs = [], []
+    for rule in rules:
+        run = RuleRun(rule=rule, event=event, entity=ctx.entity, entity_id=ctx.record.pk,
+                      record_label=record_label(ctx.entity, ctx.record), chain=list(event.chain),
+                      ran_at=timezone.now())
+        try:
+            verdict = evaluate(rule.start_conditions, ctx)
+        except MissingField as missing:
+            reason = _("条件引用的字段“%(field)s”不存在或已停用。") % {"field": missing.key}
+            _save(run, started, outcome=RunOutcome.ERROR, error=reason)
+            rule_disable_broken(rule=rule, reason=reason)
+            continue
+        if not verdict.ok:
+            continue  # not worth a log row: most events do not start most clocks
+        due_at = timezone.now() + rule_delay(rule)
+        timers.append(Timer(kind=TIMER_KIND, key=_clock_key(rule, ctx.entity, ctx.record.pk), entity=ctx.entity,
+                            entity_id=ctx.record.pk, due_at=due_at, created_at=timezone.now(),
+                            payload={"rule": rule.pk, "event": event.pk, "chain": list(event.chain)}))
         when = _("将于 %(at)s 检查条件") % {"at": timezone.localtime(due_at).strftime("%Y-%m-%d %H:%M")}
-        run.conditions_detail = [*evaluate(rule.start_conditions, ctx).lines, {"depth": 0, "ok": True, "text": when}]
-        _save(run, started, outcome=RunOutcome.TIMER_STARTED)
+        run.conditions_detail = [*verdict.lines, {"depth": 0, "ok": True, "text": when}]
+        run.outcome = RunOutcome.TIMER_STARTED
+        runs.append(run)
+    if not timers:
+        return
+    for run in runs:
+        run.duration_ms = (time.perf_counter() - started) * 1000
+    try:
+        with transaction.atomic():
+            timers_restart(timers, note=_("重新计时"))
+            RuleRun.objects.bulk_create(runs)
+    except IntegrityError:
+        return  # this event already started these clocks (a redelivery), or another worker just did
 
 
 def _recheck_clocks(ctx: Context) -> None:

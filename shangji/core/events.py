@@ -11,6 +11,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from typing import TypeVar
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,6 +23,8 @@ Handler = Callable[[Event], None]
 _handlers: list[Handler] = []
 _chain: ContextVar[tuple[int, ...]] = ContextVar("rule_chain", default=())
 _dispatching: ContextVar[bool] = ContextVar("dispatching", default=False)
+_batch_memo: ContextVar[dict | None] = ContextVar("batch_memo", default=None)
+T = TypeVar("T")
 
 
 def register_handler(handler: Handler) -> None:
@@ -64,23 +67,43 @@ def dispatch_pending(*, batch: int = 500) -> int:
 
 
 def _dispatch_batch(batch: int = 500) -> tuple[int, bool]:
-    """(delivered, blocked): blocked when a handler failed, so later events wait for the next run."""
-    delivered = 0
-    for event in Event.objects.filter(dispatched_at__isnull=True).order_by("id")[:batch]:
-        try:
-            for handler in _handlers:
-                handler(event)
-        except Exception:
-            # Stop here so later events are not delivered before this one; the next run retries it.
-            log.exception("event %s handler failed; will retry", event.pk)
-            return delivered, True
-        with transaction.atomic():
-            Event.objects.filter(pk=event.pk, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
-        delivered += 1
-    return delivered, False
+    """(delivered, blocked): blocked when a handler failed, so later events wait for the next run.
+
+    The delivered events are marked in one statement at the end: a worker killed mid-batch delivers them again,
+    which the handlers' idempotency makes harmless (at least once)."""
+    delivered: list[int] = []
+    blocked = False
+    token = _batch_memo.set({})
+    try:
+        for event in Event.objects.filter(dispatched_at__isnull=True).order_by("id")[:batch]:
+            try:
+                for handler in _handlers:
+                    handler(event)
+            except Exception:
+                # Stop here so later events are not delivered before this one; the next run retries it.
+                log.exception("event %s handler failed; will retry", event.pk)
+                blocked = True
+                break
+            delivered.append(event.pk)
+    finally:
+        _batch_memo.reset(token)
+    if delivered:
+        Event.objects.filter(pk__in=delivered, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
+    return len(delivered), blocked
 
 
-def dispatch_all(*, lock: Callable[[], contextlib.AbstractContextManager]) -> int:
+def batch_memo(key: str, load: Callable[[], T]) -> T:
+    """What a handler reads once per dispatch batch (which rules and subscriptions exist), not once per event.
+    Outside a batch (a handler called directly) it just loads."""
+    memo = _batch_memo.get()
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
+def dispatch_all(*, lock: Callable[[], contextlib.AbstractContextManager], batch: int = 500) -> int:
     """Drain the outbox under `lock`. A caller that finds the lock held returns at once: the holder looks
     for pending events again after releasing it, so an event committed while it held the lock is not missed
     (its waker either failed to get the lock before the release, or gets it after)."""
@@ -92,9 +115,9 @@ def dispatch_all(*, lock: Callable[[], contextlib.AbstractContextManager]) -> in
                 token = _dispatching.set(True)
                 try:
                     while not blocked:
-                        delivered, blocked = _dispatch_batch()
+                        delivered, blocked = _dispatch_batch(batch)
                         total += delivered
-                        if not delivered:
+                        if delivered < batch:
                             break
                 finally:
                     _dispatching.reset(token)

@@ -19,6 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shangji.core.events import batch_memo
+from shangji.core.memo import config_cached
 from shangji.core.models import Event
 from shangji.core.registry import setting
 from shangji.core.services import audit_record
@@ -42,7 +44,6 @@ MAX_EVENT_TYPES = 50
 # In-app notifications and their deliveries
 
 
-@transaction.atomic
 def notification_send(*, recipients, title: str, body: str, link: str = "", entity: str = "",
                       entity_id: int | None = None, source: str = "", actor=None) -> list[Notification]:
     """A3: one inbox row per active recipient (duplicates dropped), then per the recipients' preferences an
@@ -53,7 +54,14 @@ def notification_send(*, recipients, title: str, body: str, link: str = "", enti
         raise ValidationError({"title": [_("请填写通知标题。")]})
     body = clean_text(body)[:5000]
     link = _checked_link(link)
-    ids = _user_ids(recipients)
+    # Validated before any write, so joining the caller's transaction needs no savepoint (two round trips saved
+    # on the scan-to-rep path); a database error aborts the caller's transaction either way.
+    with transaction.atomic(savepoint=False):
+        return _notifications_write(_user_ids(recipients), title=title, body=body, link=link, entity=entity,
+                                    entity_id=entity_id, source=source)
+
+
+def _notifications_write(ids: list[int], *, title, body, link, entity, entity_id, source) -> list[Notification]:
     users = User.objects.filter(pk__in=ids, is_active=True).select_related("org_unit").in_bulk()
     ordered = [users[pk] for pk in ids if pk in users]
     if not ordered:
@@ -143,6 +151,7 @@ def _robot_deliveries(notifications: list[Notification], preferences, now) -> li
     return rows
 
 
+@config_cached(RobotChannel)
 def _active_robots() -> dict[tuple[str, int], RobotChannel]:
     """Active robots keyed twice: by (kind, robot id) and by (kind, "unit", org unit id)."""
     index: dict = {}
@@ -232,7 +241,8 @@ def _webhook_delivery(*, subscription: WebhookSubscription, event_name: str, dat
 def webhooks_for_event(event: Event) -> None:
     """Outbox handler: every active subscription whose event types match gets one delivery per event.
     Idempotent — the key is fixed per (event, subscription), so a redelivered event adds nothing."""
-    subscriptions = [s for s in WebhookSubscription.objects.filter(is_active=True) if s.matches(event.name)]
+    active = batch_memo("webhook_subscriptions", lambda: list(WebhookSubscription.objects.filter(is_active=True)))
+    subscriptions = [s for s in active if s.matches(event.name)]
     if not subscriptions:
         return
     data = {"event": event.name, "entity": event.entity, "entity_id": event.entity_id,
