@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from shangji.core.memo import forget_config_caches
 from shangji.core.registry import forget_cached_overrides
 from shangji.org.choices import Role, UnitKind
 from shangji.org.models import OrgUnit, User
@@ -139,8 +140,10 @@ def _fresh_settings_cache(monkeypatch):
     # reload never lands in the middle of a query-count measurement.
     monkeypatch.setattr("shangji.core.registry._CACHE_SECONDS", 10**9)
     forget_cached_overrides()
+    forget_config_caches()
     yield
     forget_cached_overrides()
+    forget_config_caches()
 
 
 def signed_in(user: User):

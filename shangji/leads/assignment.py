@@ -14,10 +14,11 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shangji.core.memo import config_cached
 from shangji.core.registry import setting
 from shangji.leads.choices import LeadStatus
 from shangji.leads.models import Lead
@@ -52,11 +53,16 @@ def chain() -> list[str]:
     return [step.strip() for step in setting("leads.assignment_chain").split(",") if step.strip() in STEPS]
 
 
-def route(lead: Lead) -> tuple[OrgUnit | None, str]:
-    """The team (or org unit) serving the lead, and why."""
-    territories = list(Territory.objects.filter(
-        Q(city__isnull=True) | Q(city_id=lead.city_id), Q(region__isnull=True) | Q(region_id=lead.region_id),
-        Q(industry__isnull=True) | Q(industry_id=lead.industry_id), is_active=True).select_related("team"))
+@config_cached(Territory, OrgUnit)
+def active_territories() -> tuple[Territory, ...]:
+    return tuple(Territory.objects.filter(is_active=True).select_related("team"))
+
+
+def route(lead: Lead, *, fresh: bool = False) -> tuple[OrgUnit | None, str]:
+    """The team (or org unit) serving the lead, and why. `fresh`: read the territories now, not the cached copy."""
+    candidates = active_territories.uncached() if fresh else active_territories()
+    territories = [t for t in candidates if t.city_id in (None, lead.city_id)
+                   and t.region_id in (None, lead.region_id) and t.industry_id in (None, lead.industry_id)]
     if territories:
         best = max(territories, key=lambda t: (t.specificity, -t.pk))
         return best.team, _("销售区域“%(territory)s”→ %(team)s") % {"territory": best.name, "team": best.team.name}
@@ -70,7 +76,8 @@ def decide(lead: Lead, *, exclude: tuple[int, ...] = (), now: datetime | None = 
            routed: tuple[OrgUnit | None, str] | None = None) -> Decision:
     now = now or timezone.now()
     team, routed = routed or route(lead)
-    reps = User.objects.filter(is_active=True, role=Role.REP).exclude(pk__in=exclude).select_related("org_unit")
+    reps = (User.objects.filter(is_active=True, role=Role.REP).exclude(pk__in=exclude)
+            .select_related("org_unit", "sales_profile"))
     if team is not None:
         reps = reps.filter(org_unit__path__startswith=team.path)
     candidates = _candidates(list(reps))
@@ -93,12 +100,19 @@ def decide(lead: Lead, *, exclude: tuple[int, ...] = (), now: datetime | None = 
     return Decision(winner.user, team, reason[:500], steps)
 
 
+def _profile(user: User) -> SalesProfile | None:
+    try:
+        return user.sales_profile
+    except SalesProfile.DoesNotExist:
+        return None
+
+
 def _candidates(users: list[User]) -> list[Candidate]:
-    profiles = {p.user_id: p for p in SalesProfile.objects.filter(user__in=users).prefetch_related("industries")}
+    """Reps who accept leads (a rep without a sales profile does), with their open-lead counts."""
     counts = dict(Lead.objects.filter(owner__in=users, status__in=(LeadStatus.ASSIGNED, LeadStatus.CONTACTED))
                   .values_list("owner").annotate(n=Count("id")).values_list("owner", "n"))
-    return [Candidate(user, profiles.get(user.pk), counts.get(user.pk, 0)) for user in users
-            if profiles.get(user.pk) is None or profiles[user.pk].accepts_leads]
+    candidates = [Candidate(user, _profile(user), counts.get(user.pk, 0)) for user in users]
+    return [c for c in candidates if c.profile is None or c.profile.accepts_leads]
 
 
 def _setting_clock(key: str) -> time:
@@ -141,6 +155,7 @@ def _capacity(candidates: list[Candidate], lead: Lead, now: datetime) -> tuple[l
 def _skill(candidates: list[Candidate], lead: Lead, now: datetime) -> tuple[list[Candidate], str]:
     if lead.industry_id is None:
         return candidates, ""
+    prefetch_related_objects([c.profile for c in candidates if c.profile], "industries")
     kept = [c for c in candidates if c.profile and any(i.pk == lead.industry_id for i in c.profile.industries.all())]
     if not kept:
         return candidates, _("无人擅长%(industry)s，不按行业筛选") % {"industry": lead.industry.name}

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shangji.core.customfields import custom_values_apply
+from shangji.core.memo import config_cached
 from shangji.core.registry import setting
 from shangji.core.services import audit_record, event_emit
 from shangji.core.text import clean_text
@@ -162,8 +163,12 @@ def _choice_value(raw: str, choices) -> str | None:
 
 def _location(city_text: str) -> tuple[OrgUnit | None, OrgUnit | None]:
     text = clean_text(city_text).removesuffix("市")
-    if not text:
-        return None, None
+    return _location_units(text) if text else (None, None)
+
+
+@config_cached(OrgUnit)
+def _location_units(text: str) -> tuple[OrgUnit | None, OrgUnit | None]:
+    """(region, city) of a city or region name; read for every submitted lead, so cached per process."""
     for unit in OrgUnit.objects.filter(kind__in=(UnitKind.CITY, UnitKind.REGION),
                                        name__in=[text, f"{text}市"]).select_related("parent"):
         if unit.kind == UnitKind.CITY:
@@ -286,10 +291,13 @@ def lead_process_new(*, lead_id: int) -> bool:
         return False
     now = timezone.now()
     _prepare(lead, now)
+    lead.status, lead.updated_at = LeadStatus.QUEUED, now
     with transaction.atomic():
-        if not Lead.objects.filter(pk=lead_id, status=LeadStatus.NEW).update(status=LeadStatus.QUEUED):
+        # Claim and store the score in one statement: only the worker that moves it out of "new" goes on.
+        if not Lead.objects.filter(pk=lead_id, status=LeadStatus.NEW).update(
+                **{name: getattr(lead, name) for name in _SCORED_FIELDS}):
             return False
-        _finish(lead, owner=None, actor=None, now=now)
+        _finish(lead, owner=None, actor=None, now=now, saved=True)
     return True
 
 
@@ -309,10 +317,15 @@ def _prepare(lead: Lead, now) -> None:
     _apply_score(lead, now)
 
 
-def _finish(lead: Lead, *, owner: User | None, actor, now) -> None:
-    """Store the score, announce the lead and assign it (inside the caller's transaction)."""
-    lead.status, lead.updated_at = LeadStatus.QUEUED, now
-    lead.save(update_fields=["tags", "score", "score_explanation", "scored_at", "status", "updated_at"])
+_SCORED_FIELDS = ("tags", "score", "score_explanation", "scored_at", "status", "updated_at")
+
+
+def _finish(lead: Lead, *, owner: User | None, actor, now, saved: bool = False) -> None:
+    """Store the score (unless the caller has: `saved`), announce the lead and assign it (inside the caller's
+    transaction)."""
+    if not saved:
+        lead.status, lead.updated_at = LeadStatus.QUEUED, now
+        lead.save(update_fields=list(_SCORED_FIELDS))
     audit_record(entity="lead", entity_id=lead.pk, action="created", actor=lead.created_by,
                  changes={"score": (None, lead.score)})
     event_emit(name="lead.created", entity="lead", entity_id=lead.pk, actor=lead.created_by,
@@ -362,7 +375,7 @@ def _locked(lead: Lead) -> Lead:
             .get(pk=lead.pk))
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # nothing here is caught and retried inside a caller's transaction
 def lead_assign(*, lead: Lead, actor=None, kind: str = AssignmentKind.AUTO, exclude: tuple[int, ...] = (),
                 now=None, locked: bool = False) -> Lead:
     """Run the assignment chain. Nobody available → the lead waits in the team queue and its manager is told.
@@ -404,8 +417,8 @@ def _set_owner(lead: Lead, *, owner: User, team: OrgUnit | None, kind: str, acto
                              "updated_at"])
     LeadAssignment.objects.create(lead=lead, kind=kind, from_owner_id=previous, to_owner=owner, team=lead.team,
                                   reason=reason[:500], steps=steps, actor=actor, at=now)
-    profile, _created = SalesProfile.objects.get_or_create(user=owner)
-    SalesProfile.objects.filter(pk=profile.pk).update(last_lead_at=now)
+    if not SalesProfile.objects.filter(user=owner).update(last_lead_at=now):
+        SalesProfile.objects.update_or_create(user=owner, defaults={"last_lead_at": now})
     audit_record(entity="lead", entity_id=lead.pk, action="assigned", actor=actor,
                  changes={"owner_id": (previous, owner.pk)}, note=reason[:500])
     event_emit(name="lead.assigned", entity="lead", entity_id=lead.pk, actor=actor,

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shangji.leads.assignment import capacity_of, decide, on_shift
+from shangji.leads.assignment import capacity_of, decide, on_shift, route
 from shangji.leads.choices import LeadStatus
 from shangji.leads.models import Lead
 from shangji.org import routing_services as services
@@ -114,5 +114,6 @@ def dry_run(request):
         city, region = data["city"], data["region"]
         if city is not None and region is None and city.parent and city.parent.kind == UnitKind.REGION:
             region = city.parent
-        decision = decide(Lead(city=city, region=region, industry=data["industry"]), now=now)
+        probe = Lead(city=city, region=region, industry=data["industry"])
+        decision = decide(probe, now=now, routed=route(probe, fresh=True))
     return render(request, "org/territory_dry_run.html", {"form": form, "decision": decision, "now": now})
