@@ -12,6 +12,7 @@ from shangji.env import (
     ConfigError,
     database_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_path,
@@ -132,9 +133,11 @@ HUEY = {
     # A4: periodic schedules (crontab) read the company's wall clock; Django sets the process time zone
     # to TIME_ZONE, so "Monday 08:00" means 08:00 in Asia/Shanghai.
     "utc": False,
+    "results": False,  # nothing reads a task's return value; storing it was one more queue write per task
     "consumer": {
         "workers": env_int("SHANGJI_WORKERS", 4, minimum=1, maximum=64),
-        "worker_type": "thread",
+        # Threads share one core (the GIL); processes use every core for CPU-bound work such as lead scoring.
+        "worker_type": env_choice("SHANGJI_WORKER_TYPE", "thread", ("thread", "process")),
         # Poll an idle SQLite queue at most every 0.2 s so an event reaches its webhook well under a second.
         "initial_delay": 0.05, "backoff": 1.5, "max_delay": 0.2,
         # A killed worker leaves its locks behind; the restarted one clears them (the work they
@@ -145,7 +148,10 @@ HUEY = {
 if REDIS_URL:
     HUEY |= {"huey_class": "huey.PriorityRedisHuey", "url": REDIS_URL}  # task priorities need Redis ≥ 5
 else:
-    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "queue.sqlite3")}
+    from shangji.core.queue import QueueStorage
+
+    HUEY |= {"huey_class": "huey.SqliteHuey", "storage_class": QueueStorage,
+             "filename": str(DATA_DIR / "queue.sqlite3")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

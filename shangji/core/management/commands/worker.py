@@ -11,5 +11,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-periodic", action="store_true", help="Workers only; run one scheduler per site.")
 
     def handle(self, *args, **options):
+        from django.db import connections
+
+        connections.close_all()  # process workers fork: no child may share a connection the parent opened
         # run_huey's --no-periodic stores into `periodic`; pass that destination explicitly.
         call_command("run_huey", periodic=not options["no_periodic"])
