@@ -34,8 +34,10 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shangji.settings")
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("SHANGJI_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("SHANGJI_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 NAME_PATTERN = re.compile(r"BL(\d{7})X")  # lead names are BL<number>X: unique, and easy to find in a message
 TEAM_SIZE = 5
+WORKER_PROCESSES = 4
 
 # ---------------------------------------------------------------------------------------------------------
 # Databases
@@ -53,6 +55,9 @@ def prepare(name: str, db: str, *, data_root: Path | None = None) -> dict[str, s
         env.pop(key, None)
     if db == "postgres":
         env["SHANGJI_DATABASE_URL"] = f"{PG_BASE}/sj_{name.replace('-', '_')}"
+        # The larger-site setup: PostgreSQL with the queue (and cache) on Redis; a queue name of its own per run.
+        env["SHANGJI_REDIS_URL"] = REDIS_URL
+        env["SHANGJI_QUEUE_NAME"] = f"bench-{name}-{os.getpid()}-{int(time.time())}"
         from bench.common import drop_postgres_database, ensure_postgres_database
 
         drop_postgres_database(env["SHANGJI_DATABASE_URL"])
@@ -77,6 +82,7 @@ def clone(name: str, db: str, source: dict[str, str], *, data_root: Path | None 
         from bench.common import drop_postgres_database
 
         env["SHANGJI_DATABASE_URL"] = f"{PG_BASE}/sj_{name.replace('-', '_')}"
+        env["SHANGJI_QUEUE_NAME"] = f"bench-{name}-{os.getpid()}-{int(time.time())}"
         drop_postgres_database(env["SHANGJI_DATABASE_URL"])
         template = source["SHANGJI_DATABASE_URL"].rpartition("/")[2]
         with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as connection:
@@ -292,7 +298,8 @@ class Stack:
         self.key = set_up(self.receiver.url, ip_limit=self.ip_limit)
         self.port = free_port()
         self.web = start("web", SHANGJI_PORT=str(self.port), SHANGJI_WEB_WORKERS=str(self.web_workers))
-        self.worker = start("worker")
+        # Lead scoring and assignment are CPU work: worker processes use both cores (threads share one).
+        self.worker = start("worker", SHANGJI_WORKER_TYPE="process", SHANGJI_WORKERS=str(WORKER_PROCESSES))
         if not wait_for(lambda: web_is_up(self.port), 180, step=0.2):
             self.__exit__(None, None, None)
             raise SystemExit("`shangji web` did not answer within 180 s")
