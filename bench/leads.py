@@ -55,10 +55,11 @@ def prepare(name: str, db: str, *, data_root: Path | None = None) -> dict[str, s
         env.pop(key, None)
     if db == "postgres":
         env["SHANGJI_DATABASE_URL"] = f"{PG_BASE}/sj_{name.replace('-', '_')}"
-        # The larger-site setup: PostgreSQL with the queue (and cache) on Redis; a queue name of its own per run.
-        env["SHANGJI_REDIS_URL"] = REDIS_URL
-        env["SHANGJI_QUEUE_NAME"] = f"bench-{name}-{os.getpid()}-{int(time.time())}"
-        from bench.common import drop_postgres_database, ensure_postgres_database
+        from bench.common import drop_postgres_database, ensure_postgres_database, redis_available
+
+        if redis_available():  # the larger-site setup: the queue (and cache) on Redis, a queue of its own per run
+            env["SHANGJI_REDIS_URL"] = REDIS_URL
+            env["SHANGJI_QUEUE_NAME"] = f"bench-{name}-{os.getpid()}-{int(time.time())}"
 
         drop_postgres_database(env["SHANGJI_DATABASE_URL"])
         ensure_postgres_database(env["SHANGJI_DATABASE_URL"])
@@ -298,8 +299,10 @@ class Stack:
         self.key = set_up(self.receiver.url, ip_limit=self.ip_limit)
         self.port = free_port()
         self.web = start("web", SHANGJI_PORT=str(self.port), SHANGJI_WEB_WORKERS=str(self.web_workers))
-        # Lead scoring and assignment are CPU work: worker processes use both cores (threads share one).
-        self.worker = start("worker", SHANGJI_WORKER_TYPE="process", SHANGJI_WORKERS=str(WORKER_PROCESSES))
+        # Lead scoring and assignment are CPU work: on PostgreSQL worker processes use both cores (threads share
+        # one); SQLite takes one writer at a time, and processes queueing for its lock only wait longer.
+        kind = "process" if "SHANGJI_DATABASE_URL" in os.environ else "thread"
+        self.worker = start("worker", SHANGJI_WORKER_TYPE=kind, SHANGJI_WORKERS=str(WORKER_PROCESSES))
         if not wait_for(lambda: web_is_up(self.port), 180, step=0.2):
             self.__exit__(None, None, None)
             raise SystemExit("`shangji web` did not answer within 180 s")
