@@ -30,7 +30,7 @@ browser:  ## Debian's chromium and a CJK font for the browser tests (never a Pla
 test: install browser  ## whole suite on SQLite, then on PostgreSQL when reachable
 	scripts/test.sh
 
-bench: install  ## benchmarks, JSON lines (make bench ONLY=latency|automation|leads|customers.seed|customers.match_quality)
+bench: install  ## benchmarks, JSON lines (make bench ONLY=latency|automation|leads|visits|customers.seed|customers.match_quality)
 	$(BIN)/python -m bench $(if $(ONLY),--only $(ONLY),)
 
 lint: install

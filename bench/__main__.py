@@ -34,6 +34,10 @@ def bench_match_quality() -> None:
     subprocess.run([sys.executable, "-m", "bench.match_quality"], check=True, cwd=ROOT)
 
 
+def bench_visit_signals() -> None:
+    subprocess.run([sys.executable, "-m", "bench.visit_signals"], check=True, cwd=ROOT)
+
+
 def bench_lead_scoring() -> None:
     """The scoring core on the CSV rows, then the same data as Lead records with custom fields."""
     subprocess.run([sys.executable, "-m", "bench.lead_scoring"], check=True, cwd=ROOT)
@@ -96,7 +100,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default="",
                         help="customers.match_quality | leads.scoring_quality | leads.scan_to_rep | "
-                             "leads.intake_throughput | customers.seed | latency | automation")
+                             "leads.intake_throughput | visits.signal_extraction | customers.seed | latency | "
+                             "automation")
     args = parser.parse_args()
     sizes = [int(s) for s in os.environ.get("SHANGJI_BENCH_SIZES", "100000,1000000").split(",")]
     dbs = [d for d in os.environ.get("SHANGJI_BENCH_DBS", "sqlite,postgres").split(",")
@@ -110,6 +115,7 @@ def main() -> None:
         "leads.scan_to_rep": lambda: [lead_benches.run("scan_to_rep", db, args=("--rate", rate))
                                       for db in dbs for rate in ("50", "10")],
         "leads.intake_throughput": lambda: lead_benches.run("intake", "postgres") if "postgres" in dbs else None,
+        "visits.signal_extraction": bench_visit_signals,
     }
     for name, run in benches.items():
         if not args.only or args.only == name or name.startswith(args.only):
