@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shangji.customers",
     "shangji.pipeline",
     "shangji.leads",
+    "shangji.visits",
     "shangji.todos",
     "shangji.notify",
     "shangji.automation",

@@ -13,6 +13,7 @@ api_patterns = [
     path("", include("shangji.notify.api.urls")),
     path("", include("shangji.automation.api.urls")),
     path("", include("shangji.leads.api.urls")),
+    path("", include("shangji.visits.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

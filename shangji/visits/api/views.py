@@ -1,0 +1,107 @@
+"""`/api/visits/`: the visits the caller may see (O2); `POST /api/visits/sync/` takes a batch of visits made on a
+phone (offline or not), idempotent by each visit's client id; `POST /api/visits/{id}/photos/` adds a photo.
+The PWA uses these same endpoints."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from shangji.visits import selectors, services
+from shangji.visits.models import Visit, VisitPhoto, VisitSignal
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.FileField(source="file", read_only=True)
+
+    class Meta:
+        model = VisitPhoto
+        fields = ["id", "client_id", "kind", "url", "content_type", "size", "width", "height", "taken_at",
+                  "latitude", "longitude", "distance_m", "flags", "created_at"]
+        read_only_fields = fields
+
+
+class SignalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = VisitSignal
+        fields = ["kind", "label", "risk", "word", "snippet"]
+        read_only_fields = fields
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.name", read_only=True)
+    owner_name = serializers.CharField(source="owner.display_name", read_only=True)
+    photos = PhotoSerializer(many=True, read_only=True)
+    signals = SignalSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = ["id", "client_id", "customer", "customer_name", "owner", "owner_name", "status", "planned_on",
+                  "plan_position", "checked_in_at", "checkin_latitude", "checkin_longitude", "checkin_distance_m",
+                  "checkin_flag", "pain_keywords", "committed_action", "next_follow_up_at", "focus_product",
+                  "key_demands", "tomorrow_action", "competitor_price", "stock_level", "notes", "objection",
+                  "previous_action_done", "points", "visited_at", "recorded_at", "device_recorded_at",
+                  "device_clock_off", "version", "photos", "signals", "created_at", "updated_at"]
+        read_only_fields = fields
+
+
+SYNC_RESULTS = inline_serializer("VisitSyncResult", {
+    "client_id": serializers.CharField(), "outcome": serializers.CharField(),
+    "id": serializers.IntegerField(allow_null=True), "version": serializers.IntegerField(allow_null=True),
+    "errors": serializers.DictField()}, many=True)
+
+
+class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = VisitSerializer
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self):
+        queryset = selectors.visit_list(user=self.request.user)
+        params = self.request.query_params
+        for key in ("customer", "owner", "status"):
+            if params.get(key):
+                queryset = queryset.filter(**{key: params[key]})
+        if params.get("visited_after"):
+            queryset = queryset.filter(visited_at__date__gte=params["visited_after"])
+        return queryset
+
+    @extend_schema(request=inline_serializer("VisitSync", {"visits": serializers.ListField(
+        child=serializers.DictField())}), responses={200: inline_serializer("VisitSyncAnswer", {
+            "results": SYNC_RESULTS})})
+    @action(detail=False, methods=["post"])
+    def sync(self, request):
+        """Each visit: created / updated / unchanged, conflict (the server's copy is newer) or rejected with the
+        reason; the phone keeps conflicts and rejections for the rep."""
+        items = request.data.get("visits") if isinstance(request.data, dict) else None
+        try:
+            results = services.visits_sync(actor=request.user, items=items)
+        except ValidationError as error:
+            return Response({"code": "invalid", "detail": error.messages[0]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"results": [vars(result) for result in results]})
+
+    @extend_schema(request={"multipart/form-data": inline_serializer("VisitPhotoUpload", {
+        "file": serializers.FileField(), "kind": serializers.CharField(), "client_id": serializers.UUIDField()})},
+        responses={201: PhotoSerializer, 200: PhotoSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def photos(self, request, pk=None):
+        visit = self.get_object()
+        upload = request.FILES.get("file")
+        if upload is None:
+            return Response({"code": "invalid", "detail": _("请选择照片。")}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            photo, created = services.visit_photo_add(actor=request.user, visit=visit,
+                                                      client_id=request.data.get("client_id", ""),
+                                                      kind=request.data.get("kind", ""), data=upload.read(),
+                                                      filename=upload.name or "")
+        except ValidationError as error:
+            errors = {key: [str(m) for m in messages] for key, messages in error.message_dict.items()} \
+                if hasattr(error, "error_dict") else {"file": [str(m) for m in error.messages]}
+            return Response({"code": "invalid", "detail": next(iter(errors.values()))[0], "errors": errors},
+                            status=status.HTTP_400_BAD_REQUEST)
+        return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
