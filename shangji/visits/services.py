@@ -386,7 +386,9 @@ def visit_photo_add(*, actor, visit: Visit, client_id: str, kind: str, data: byt
     customer = visit.customer
     lat = float(customer.latitude) if customer.latitude is not None else None
     lon = float(customer.longitude) if customer.longitude is not None else None
-    moment = visit.visited_at or visit.checked_in_at or timezone.now()
+    # Judged against when the phone saved the record (the same clock that stamped the photo): a photo from the
+    # visit is taken after the check-in and before the record is saved.
+    moment = visit.device_recorded_at or visit.visited_at or timezone.now()
     flags = photo_checks.photo_flags(info, visit_at=moment, customer_lat=lat, customer_lon=lon,
                                      max_distance_m=setting("visits.photo_radius_m"),
                                      max_age_minutes=setting("visits.photo_max_age_minutes"))

@@ -194,3 +194,13 @@ def test_the_three_fields_are_not_needed_for_a_planned_visit(actors, api, custom
     assert result["outcome"] == "created"
     visit = Visit.objects.get(pk=result["id"])
     assert visit.recorded_at is None and visit.points == 0 and not visit.signals.exists()
+
+
+def test_a_photo_taken_during_the_visit_at_the_customer_has_no_flags(actors, api, customer):
+    visit_id = _sync(api, actors.rep, _visit(customer))[0]["id"]
+    visit = Visit.objects.get(pk=visit_id)
+    during = (visit.visited_at + timedelta(minutes=10)).astimezone(UTC).replace(tzinfo=None)
+    shot = photo(make_exif(taken=during.strftime("%Y:%m:%d %H:%M:%S"), offset="+00:00", position=(31.2305, 121.4738)))
+    response = _upload(api, actors.rep, visit_id, shot)
+    assert response.status_code == 201 and response.json()["flags"] == []
+    assert response.json()["distance_m"] < 50
