@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -18,6 +17,7 @@ from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shangji.core.geo import distance_m
 from shangji.core.memo import config_cached
 from shangji.core.registry import setting
 from shangji.leads.choices import LeadStatus
@@ -162,12 +162,6 @@ def _skill(candidates: list[Candidate], lead: Lead, now: datetime) -> tuple[list
     return kept, _("擅长%(industry)s %(n)s 人") % {"industry": lead.industry.name, "n": len(kept)}
 
 
-def _haversine_km(lat1, lon1, lat2, lon2) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (float(lat1), float(lon1), float(lat2), float(lon2)))
-    a = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
-
-
 def _distance(candidates: list[Candidate], lead: Lead, now: datetime) -> tuple[list[Candidate], str]:
     if lead.latitude is None or lead.longitude is None:
         return candidates, ""
@@ -176,7 +170,7 @@ def _distance(candidates: list[Candidate], lead: Lead, now: datetime) -> tuple[l
         p = c.profile
         if p and p.last_latitude is not None and p.last_longitude is not None and p.last_located_at \
                 and p.last_located_at >= fresh_after:
-            c.distance_km = _haversine_km(lead.latitude, lead.longitude, p.last_latitude, p.last_longitude)
+            c.distance_km = distance_m(lead.latitude, lead.longitude, p.last_latitude, p.last_longitude) / 1000
     located = [c for c in candidates if c.distance_km is not None]
     if not located:
         return candidates, _("无人有近期签到位置，不按距离筛选")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import ExifTags, Image
 
-EARTH_RADIUS_M = 6_371_000
+from shangji.core.geo import distance_m
 
 # Pillow format name → (format we report, content type). Many phones write JPEGs with extra preview or depth
 # frames, which Pillow opens as "MPO" through its JPEG opener; to a browser they are ordinary JPEGs.
@@ -86,16 +86,6 @@ def read_image(data: bytes, *, max_bytes: int, max_pixels: int) -> ImageInfo:
         latitude=latitude,
         longitude=longitude,
     )
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine); a few metres off over a city is far below GPS error."""
-    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
-    half_dphi = (phi2 - phi1) / 2
-    half_dlambda = math.radians(float(lon2) - float(lon1)) / 2
-    a = math.sin(half_dphi) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(half_dlambda) ** 2
-    # Rounding can push `a` a hair above 1 for antipodal points, where asin would fail.
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
 
 
 def photo_flags(

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from shangji.core.geo import distance_m
 from shangji.core.registry import setting
 from shangji.core.services import audit_record, event_emit
 from shangji.core.text import clean_text
@@ -274,8 +275,8 @@ def _checkin(visit: Visit, customer: Customer) -> tuple[int | None, str]:
         return None, CheckInFlag.NO_POSITION
     if customer.latitude is None or customer.longitude is None:
         return None, CheckInFlag.NO_CUSTOMER_LOCATION
-    distance = round(photo_checks.distance_m(float(visit.checkin_latitude), float(visit.checkin_longitude),
-                                             float(customer.latitude), float(customer.longitude)))
+    distance = round(distance_m(visit.checkin_latitude, visit.checkin_longitude, customer.latitude,
+                                customer.longitude))
     return distance, CheckInFlag.FAR if distance > setting("visits.checkin_radius_m") else CheckInFlag.OK
 
 
@@ -392,7 +393,7 @@ def visit_photo_add(*, actor, visit: Visit, client_id: str, kind: str, data: byt
     flags = photo_checks.photo_flags(info, visit_at=moment, customer_lat=lat, customer_lon=lon,
                                      max_distance_m=setting("visits.photo_radius_m"),
                                      max_age_minutes=setting("visits.photo_max_age_minutes"))
-    distance = (round(photo_checks.distance_m(info.latitude, info.longitude, lat, lon))
+    distance = (round(distance_m(info.latitude, info.longitude, lat, lon))
                 if None not in (info.latitude, info.longitude, lat, lon) else None)
     extension = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}[info.content_type]
     photo = VisitPhoto(client_id=client_id, visit=visit, kind=kind, content_type=info.content_type, size=len(data),
