@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shangji.core.errors import error_dict
 from shangji.leads import intake, qr
 from shangji.leads.choices import CampaignStatus
 from shangji.leads.forms_campaign import CampaignForm
@@ -33,7 +34,7 @@ def _require_manager(request) -> None:
 
 
 def _form_errors(form, error: ValidationError) -> None:
-    for field, messages_ in intake.error_dict(error).items():
+    for field, messages_ in error_dict(error).items():
         form.add_error(field if field in form.fields else None, messages_)
 
 

@@ -154,10 +154,3 @@ def lead_input(values: Mapping) -> Parsed:
         fields["custom"] = custom
     honeypot = values.get(HONEYPOT_FIELD)
     return Parsed(data=LeadInput(**fields), errors=errors, honeypot=bool(honeypot and str(honeypot).strip()))
-
-
-def error_dict(error) -> dict[str, list[str]]:
-    """A Django ValidationError → {field: [sentences]} (no field → "__all__")."""
-    if hasattr(error, "error_dict"):
-        return {field: [str(m) for m in messages] for field, messages in error.message_dict.items()}
-    return {"__all__": [str(m) for m in error.messages]}

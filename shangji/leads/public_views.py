@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from shangji.core.errors import error_dict
 from shangji.leads import intake
 from shangji.leads.choices import CampaignStatus, Source
 from shangji.leads.forms_campaign import PublicLeadForm
@@ -60,7 +61,7 @@ def public_form(request, code: str):
             except CampaignClosed:
                 return _closed(request, campaign)
             except ValidationError as error:
-                for field, messages in intake.error_dict(error).items():
+                for field, messages in error_dict(error).items():
                     form.add_error(field if field in form.fields and not form.fields[field].widget.is_hidden
                                    else None, messages)
                 status = 400

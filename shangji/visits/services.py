@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
+from shangji.core.errors import error_dict
 from shangji.core.geo import distance_m
 from shangji.core.registry import setting
 from shangji.core.services import audit_record, event_emit
@@ -200,18 +201,12 @@ def _sync_one(actor, item) -> SyncResult:
         with transaction.atomic():
             return _apply(actor, client_id, item)
     except ValidationError as error:
-        return SyncResult(client_id, "rejected", errors=_error_dict(error))
+        return SyncResult(client_id, "rejected", errors=error_dict(error))
     except IntegrityError:  # the same new visit arrived twice at once: the other request created it
         existing = Visit.objects.filter(client_id=client_id, owner=actor).first()
         if existing is None:
             return SyncResult(client_id, "rejected", errors={"client_id": [_("客户端编号已被占用。")]})
         return SyncResult(client_id, "unchanged", existing.pk, existing.version)
-
-
-def _error_dict(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return {key: [str(m) for m in messages] for key, messages in error.message_dict.items()}
-    return {"__all__": [str(m) for m in error.messages]}
 
 
 def _apply(actor, client_id: str, item: dict) -> SyncResult:

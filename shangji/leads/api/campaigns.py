@@ -16,6 +16,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from shangji.core.errors import error_dict
 from shangji.customers.models import Industry
 from shangji.leads import intake
 from shangji.leads.choices import CampaignStatus, Channel, Source
@@ -222,7 +223,7 @@ class LeadIntakeView(APIView):
         except CampaignClosed:
             return _error(410, "campaign_closed", _("该活动已结束，不再接收线索。"))
         except ValidationError as error:
-            return self._invalid(intake.error_dict(error))
+            return self._invalid(error_dict(error))
         return Response({"id": lead.pk, "status": "received"},
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
