@@ -35,12 +35,8 @@ from shangji.visits.signals import SignalRule, extract
 
 FOLLOW_UP_TIMER = "visit_follow_up"
 MAX_TAGS = 10
-# What the phone may send for a visit, and the model field each fills.
+# Free-text fields of a visit and their lengths.
 TEXT_FIELDS = {"committed_action": 300, "tomorrow_action": 300, "notes": 5000}
-RECORD_FIELDS = ("status", "planned_on", "plan_position", "checked_in_at", "checkin_latitude", "checkin_longitude",
-                 "pain_keywords", "committed_action", "next_follow_up_at", "focus_product_id", "key_demands",
-                 "tomorrow_action", "competitor_price", "stock_level", "notes", "objection_id",
-                 "previous_action_done", "visited_at", "device_recorded_at")
 PHOTO_POINTS = {PhotoKind.SHELF: OptionalField.SHELF_PHOTO, PhotoKind.COMPETITOR: OptionalField.COMPETITOR_PHOTO,
                 PhotoKind.CHAT: OptionalField.CHAT_SCREENSHOT}
 
@@ -98,19 +94,17 @@ def _tags(raw, errors: dict, key: str) -> list[str]:
     return tags[:MAX_TAGS]
 
 
-def _row(model, raw, errors: dict, key: str, **filters):
+def _active_id(model, raw, errors: dict, key: str) -> int | None:
+    """The id of an active row of `model` (a pick list: product, objection), or an error for `key`."""
     if raw in (None, ""):
         return None
     try:
-        return model.objects.filter(pk=int(raw), **filters).values_list("pk", flat=True).first() or _missing(
-            errors, key)
+        found = model.objects.filter(pk=int(raw), is_active=True).values_list("pk", flat=True).first()
     except (TypeError, ValueError):
-        return _missing(errors, key)
-
-
-def _missing(errors: dict, key: str) -> None:
-    errors[key] = [_("所选项目不存在或已停用。")]
-    return None
+        found = None
+    if found is None:
+        errors[key] = [_("所选项目不存在或已停用。")]
+    return found
 
 
 def visit_values(data: dict) -> dict:
@@ -151,8 +145,8 @@ def visit_values(data: dict) -> dict:
         if raw is not None and not isinstance(raw, str):
             errors[key] = [_("此项需要是文字。")]
         values[key] = clean_text(raw if isinstance(raw, str) else "")[:limit]
-    values["focus_product_id"] = _row(Product, data.get("focus_product"), errors, "focus_product", is_active=True)
-    values["objection_id"] = _row(ObjectionType, data.get("objection"), errors, "objection", is_active=True)
+    values["focus_product_id"] = _active_id(Product, data.get("focus_product"), errors, "focus_product")
+    values["objection_id"] = _active_id(ObjectionType, data.get("objection"), errors, "objection")
     done = data.get("previous_action_done")
     values["previous_action_done"] = done if isinstance(done, bool) else None
     if status == VisitStatus.RECORDED:
@@ -227,7 +221,7 @@ def _apply(actor, client_id: str, item: dict) -> SyncResult:
         changes = {"status": (None, visit.status)}
         outcome = "created"
     else:
-        current = {key: getattr(visit, key) for key in (*RECORD_FIELDS, "customer_id")}
+        current = {key: getattr(visit, key) for key in values}
         if all(current[key] == value for key, value in values.items()):
             return SyncResult(client_id, "unchanged", visit.pk, visit.version)
         base = _int(item.get("version")) or 1
@@ -306,7 +300,8 @@ def _signals_refresh(visit: Visit):
 
 
 def _completed_fields(visit: Visit) -> set[str]:
-    done = {kind for photo_kind, kind in PHOTO_POINTS.items() if visit.photos.filter(kind=photo_kind).exists()}
+    photo_kinds = set(visit.photos.values_list("kind", flat=True))
+    done = {field for kind, field in PHOTO_POINTS.items() if kind in photo_kinds}
     if visit.competitor_price is not None:
         done.add(OptionalField.COMPETITOR_PRICE)
     if visit.stock_level is not None:
@@ -320,12 +315,12 @@ def _points_award(visit: Visit) -> None:
     """Each completed optional field earns points once per visit (V1); the visit carries its total."""
     if visit.status != VisitStatus.RECORDED:
         return
-    have = set(PointEntry.objects.filter(visit=visit).values_list("field", flat=True))
+    earned = dict(PointEntry.objects.filter(visit=visit).values_list("field", "points"))
     each, now = setting("visits.points_per_field"), timezone.now()
+    new = sorted(_completed_fields(visit) - set(earned))
     PointEntry.objects.bulk_create([PointEntry(user_id=visit.owner_id, visit=visit, field=name, points=each,
-                                               created_at=now)
-                                    for name in sorted(_completed_fields(visit) - have)])
-    total = sum(PointEntry.objects.filter(visit=visit).values_list("points", flat=True))
+                                               created_at=now) for name in new])
+    total = sum(earned.values()) + each * len(new)
     if total != visit.points:
         Visit.objects.filter(pk=visit.pk).update(points=total)
         visit.points = total
@@ -402,9 +397,12 @@ def visit_photo_add(*, actor, visit: Visit, client_id: str, kind: str, data: byt
             audit_record(entity="visit", entity_id=visit.pk, action="photo_added", actor=actor,
                          changes={"photo": (None, f"{kind} {filename}"[:100])})
             _points_award(visit)
-    except IntegrityError:  # the same photo arrived twice at once: the other upload stored it
+    except IntegrityError:  # the same photo arrived twice at once, or the id belongs to another visit's photo
         photo.file.delete(save=False)
-        return VisitPhoto.objects.get(client_id=client_id), False
+        stored = VisitPhoto.objects.filter(client_id=client_id, visit=visit).first()
+        if stored is None:
+            raise ValidationError({"client_id": [_("客户端编号已被占用。")]}) from None
+        return stored, False
     except Exception:
         photo.file.delete(save=False)  # nothing half-written: no orphan file for a row that failed
         raise

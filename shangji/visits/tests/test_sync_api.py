@@ -204,3 +204,12 @@ def test_a_photo_taken_during_the_visit_at_the_customer_has_no_flags(actors, api
     response = _upload(api, actors.rep, visit_id, shot)
     assert response.status_code == 201 and response.json()["flags"] == []
     assert response.json()["distance_m"] < 50
+
+
+def test_a_photo_id_of_another_visit_is_refused_not_handed_out(actors, api, customer):
+    first, second = (r["id"] for r in _sync(api, actors.rep, _visit(customer), _visit(customer)))
+    key = str(uuid.uuid4())
+    assert _upload(api, actors.rep, first, photo(None), client_id=key).status_code == 201
+    reused = _upload(api, actors.rep, second, photo(None), client_id=key)
+    assert reused.status_code == 400
+    assert VisitPhoto.objects.get().visit_id == first
