@@ -259,9 +259,10 @@ def lead_capture(*, source: str, data: LeadInput, campaign: Campaign | None = No
     lead = Lead(**values, custom=custom, campaign=campaign, source=Source(source),
                 channel=campaign.channel if campaign else (Channel.OTHER if source != Source.MANUAL else ""),
                 idempotency_key=key, created_by=actor if actor and actor.is_authenticated else None,
-                status=LeadStatus.NEW, created_at=now, updated_at=now, last_progress_at=now)
+                status=LeadStatus.NEW if defer else LeadStatus.QUEUED, created_at=now, updated_at=now,
+                last_progress_at=now)
     if not defer:
-        _prepare(lead, now)
+        _prepare(lead, now)  # stored with the insert below
     try:
         with transaction.atomic():
             lead.save()
@@ -282,6 +283,10 @@ def _enqueue_processing(lead_id: int) -> None:
     process_lead(lead_id)
 
 
+# What the worker writes when it claims a "new" lead.
+_SCORED_FIELDS = ("tags", "score", "score_explanation", "scored_at", "status", "updated_at")
+
+
 def lead_process_new(*, lead_id: int) -> bool:
     """The worker's half of a deferred capture: tag, score and assign a "new" lead. Idempotent: a lead that another
     worker (or the sweep) already processed is left alone. The CPU work happens before the write transaction."""
@@ -297,7 +302,7 @@ def lead_process_new(*, lead_id: int) -> bool:
         if not Lead.objects.filter(pk=lead_id, status=LeadStatus.NEW).update(
                 **{name: getattr(lead, name) for name in _SCORED_FIELDS}):
             return False
-        _finish(lead, owner=None, actor=None, now=now, saved=True)
+        _finish(lead, owner=None, actor=None, now=now)
     return True
 
 
@@ -317,15 +322,8 @@ def _prepare(lead: Lead, now) -> None:
     _apply_score(lead, now)
 
 
-_SCORED_FIELDS = ("tags", "score", "score_explanation", "scored_at", "status", "updated_at")
-
-
-def _finish(lead: Lead, *, owner: User | None, actor, now, saved: bool = False) -> None:
-    """Store the score (unless the caller has: `saved`), announce the lead and assign it (inside the caller's
-    transaction)."""
-    if not saved:
-        lead.status, lead.updated_at = LeadStatus.QUEUED, now
-        lead.save(update_fields=list(_SCORED_FIELDS))
+def _finish(lead: Lead, *, owner: User | None, actor, now) -> None:
+    """Announce the stored, scored lead and assign it (inside the caller's transaction)."""
     audit_record(entity="lead", entity_id=lead.pk, action="created", actor=lead.created_by,
                  changes={"score": (None, lead.score)})
     event_emit(name="lead.created", entity="lead", entity_id=lead.pk, actor=lead.created_by,
