@@ -1,11 +1,16 @@
 """`/api/visits/`: the visits the caller may see (O2); `POST /api/visits/sync/` takes a batch of visits made on a
-phone (offline or not), idempotent by each visit's client id; `POST /api/visits/{id}/photos/` adds a photo.
-The PWA uses these same endpoints."""
+phone (offline or not), idempotent by each visit's client id; `POST /api/visits/{id}/photos/` adds a photo and
+`GET /api/visits/{id}/photos/{photo_id}/` serves it. Errors take the project's JSON form (core.api). The PWA
+uses these same endpoints."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -13,11 +18,15 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from shangji.visits import selectors, services
+from shangji.visits.filtersets import VisitFilterSet
 from shangji.visits.models import Visit, VisitPhoto, VisitSignal
 
 
 class PhotoSerializer(serializers.ModelSerializer):
-    url = serializers.FileField(source="file", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, photo) -> str:
+        return reverse("api:visit-photo", args=[photo.visit_id, photo.pk])
 
     class Meta:
         model = VisitPhoto
@@ -59,49 +68,46 @@ SYNC_RESULTS = inline_serializer("VisitSyncResult", {
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = VisitSerializer
     permission_classes = [permissions.IsAuthenticated]
+    filterset_class = VisitFilterSet
 
     def get_queryset(self):
-        queryset = selectors.visit_list(user=self.request.user)
-        params = self.request.query_params
-        for key in ("customer", "owner", "status"):
-            if params.get(key):
-                queryset = queryset.filter(**{key: params[key]})
-        if params.get("visited_after"):
-            queryset = queryset.filter(visited_at__date__gte=params["visited_after"])
-        return queryset
+        return selectors.visit_list(user=self.request.user)
 
     @extend_schema(request=inline_serializer("VisitSync", {"visits": serializers.ListField(
         child=serializers.DictField())}), responses={200: inline_serializer("VisitSyncAnswer", {
             "results": SYNC_RESULTS})})
-    @action(detail=False, methods=["post"])
+    @action(detail=False, methods=["post"], filterset_class=None, pagination_class=None)
     def sync(self, request):
         """Each visit: created / updated / unchanged, conflict (the server's copy is newer) or rejected with the
         reason; the phone keeps conflicts and rejections for the rep."""
         items = request.data.get("visits") if isinstance(request.data, dict) else None
-        try:
-            results = services.visits_sync(actor=request.user, items=items)
-        except ValidationError as error:
-            return Response({"code": "invalid", "detail": error.messages[0]}, status=status.HTTP_400_BAD_REQUEST)
+        results = services.visits_sync(actor=request.user, items=items)
         return Response({"results": [vars(result) for result in results]})
 
     @extend_schema(request={"multipart/form-data": inline_serializer("VisitPhotoUpload", {
         "file": serializers.FileField(), "kind": serializers.CharField(), "client_id": serializers.UUIDField()})},
         responses={201: PhotoSerializer, 200: PhotoSerializer})
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], filterset_class=None, serializer_class=PhotoSerializer,
+            parser_classes=[MultiPartParser, FormParser])
     def photos(self, request, pk=None):
         visit = self.get_object()
         upload = request.FILES.get("file")
         if upload is None:
-            return Response({"code": "invalid", "detail": _("请选择照片。")}, status=status.HTTP_400_BAD_REQUEST)
+            raise ValidationError({"file": [_("请选择照片。")]})
+        photo, created = services.visit_photo_add(actor=request.user, visit=visit,
+                                                  client_id=request.data.get("client_id", ""),
+                                                  kind=request.data.get("kind", ""), data=upload.read(),
+                                                  filename=upload.name or "")
+        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], filterset_class=None, url_path=r"photos/(?P<photo_id>\d+)",
+            url_name="photo")
+    def photo(self, request, pk=None, photo_id=None):
+        """The photo file, for whoever may see the visit (media files are not served publicly)."""
+        photo = get_object_or_404(self.get_object().photos.all(), pk=photo_id)
         try:
-            photo, created = services.visit_photo_add(actor=request.user, visit=visit,
-                                                      client_id=request.data.get("client_id", ""),
-                                                      kind=request.data.get("kind", ""), data=upload.read(),
-                                                      filename=upload.name or "")
-        except ValidationError as error:
-            errors = {key: [str(m) for m in messages] for key, messages in error.message_dict.items()} \
-                if hasattr(error, "error_dict") else {"file": [str(m) for m in error.messages]}
-            return Response({"code": "invalid", "detail": next(iter(errors.values()))[0], "errors": errors},
-                            status=status.HTTP_400_BAD_REQUEST)
-        return Response(PhotoSerializer(photo, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            handle = photo.file.open("rb")
+        except (FileNotFoundError, ValueError):
+            raise Http404 from None
+        return FileResponse(handle, content_type=photo.content_type)

@@ -120,7 +120,7 @@ def test_bad_batches_are_refused_whole(actors, api):
     assert client.post("/api/visits/sync/", {"visits": "x"}, format="json").status_code == 400
     too_many = [{"client_id": str(uuid.uuid4())}] * 51
     response = client.post("/api/visits/sync/", {"visits": too_many}, format="json")
-    assert response.status_code == 400 and "一次最多同步 50 条" in response.json()["detail"]
+    assert response.status_code == 400 and "一次最多同步 50 条" in response.json()["message"]
     assert api(None).post("/api/visits/sync/", {"visits": []}, format="json").status_code in (401, 403)
 
 
@@ -165,7 +165,7 @@ def test_a_photo_without_exif_is_marked_and_a_text_file_is_refused(actors, api, 
     stripped = _upload(api, actors.rep, visit_id, photo(None))
     assert stripped.status_code == 201 and stripped.json()["flags"] == ["no_exif"]
     refused = _upload(api, actors.rep, visit_id, "不是图片".encode())
-    assert refused.status_code == 400 and "只能上传 JPG、PNG 或 WebP 照片" in refused.json()["detail"]
+    assert refused.status_code == 400 and "只能上传 JPG、PNG 或 WebP 照片" in refused.json()["message"]
     assert VisitPhoto.objects.count() == 1
 
 
@@ -213,3 +213,22 @@ def test_a_photo_id_of_another_visit_is_refused_not_handed_out(actors, api, cust
     reused = _upload(api, actors.rep, second, photo(None), client_id=key)
     assert reused.status_code == 400
     assert VisitPhoto.objects.get().visit_id == first
+
+
+def test_a_photo_is_served_to_who_sees_the_visit_and_nobody_else(actors, api, customer):
+    visit_id = _sync(api, actors.rep, _visit(customer))[0]["id"]
+    url = _upload(api, actors.rep, visit_id, photo(None)).json()["url"]
+    mine = api(actors.rep).get(url)
+    assert mine.status_code == 200 and mine["Content-Type"] == "image/jpeg"
+    assert api(actors.team_lead).get(url).status_code == 200
+    assert api(actors.teammate).get(url).status_code == 404
+
+
+def test_list_filters_refuse_bad_values_in_chinese(actors, api, customer):
+    _sync(api, actors.rep, _visit(customer))
+    client = api(actors.rep)
+    assert len(client.get(f"/api/visits/?customer={customer.pk}&status=recorded").json()["results"]) == 1
+    assert client.get("/api/visits/?status=planned").json()["results"] == []
+    bad = client.get("/api/visits/?customer=abc&visited_after=昨天")
+    assert bad.status_code == 400 and bad.json()["message"] == "客户：输入一个数字。"
+    assert set(bad.json()["fields"]) == {"customer", "visited_after"}
