@@ -162,19 +162,23 @@ def _choice_value(raw: str, choices) -> str | None:
 
 
 def _location(city_text: str) -> tuple[OrgUnit | None, OrgUnit | None]:
+    """(region, city) of a city or region name ("上海" or "上海市")."""
     text = clean_text(city_text).removesuffix("市")
-    return _location_units(text) if text else (None, None)
+    return _places().get(text, (None, None)) if text else (None, None)
 
 
 @config_cached(OrgUnit)
-def _location_units(text: str) -> tuple[OrgUnit | None, OrgUnit | None]:
-    """(region, city) of a city or region name; read for every submitted lead, so cached per process."""
-    for unit in OrgUnit.objects.filter(kind__in=(UnitKind.CITY, UnitKind.REGION),
-                                       name__in=[text, f"{text}市"]).select_related("parent"):
+def _places() -> dict[str, tuple[OrgUnit | None, OrgUnit | None]]:
+    """Every city and region by name, read once per process and lifetime: the public form's city text is looked up
+    here for every lead (a per-text cache would let random names grow it without bound)."""
+    places: dict = {}
+    for unit in OrgUnit.objects.filter(kind__in=(UnitKind.CITY, UnitKind.REGION)).select_related("parent"):
         if unit.kind == UnitKind.CITY:
-            return unit.parent if unit.parent and unit.parent.kind == UnitKind.REGION else None, unit
-        return unit, None
-    return None, None
+            place = (unit.parent if unit.parent and unit.parent.kind == UnitKind.REGION else None, unit)
+        else:
+            place = (unit, None)
+        places.setdefault(unit.name.removesuffix("市"), place)
+    return places
 
 
 def lead_values(data: LeadInput) -> dict:
