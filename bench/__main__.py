@@ -16,6 +16,7 @@ import sys
 import time
 
 from bench import leads as lead_benches
+from bench import visit_manager
 from bench.common import (
     REDIS_URL,
     ROOT,
@@ -100,8 +101,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", default="",
                         help="customers.match_quality | leads.scoring_quality | leads.scan_to_rep | "
-                             "leads.intake_throughput | visits.signal_extraction | customers.seed | latency | "
-                             "automation")
+                             "leads.intake_throughput | visits.signal_extraction | visits.manager_page | "
+                             "customers.seed | latency | automation")
     args = parser.parse_args()
     sizes = [int(s) for s in os.environ.get("SHANGJI_BENCH_SIZES", "100000,1000000").split(",")]
     dbs = [d for d in os.environ.get("SHANGJI_BENCH_DBS", "sqlite,postgres").split(",")
@@ -116,6 +117,7 @@ def main() -> None:
                                       for db in dbs for rate in ("50", "10")],
         "leads.intake_throughput": lambda: lead_benches.run("intake", "postgres") if "postgres" in dbs else None,
         "visits.signal_extraction": bench_visit_signals,
+        "visits.manager_page": lambda: [visit_manager.run(db) for db in dbs],
     }
     for name, run in benches.items():
         if not args.only or args.only == name or name.startswith(args.only):

@@ -92,12 +92,15 @@ def actors(db) -> Actors:
     from shangji.leads.defaults import install_defaults as install_lead_rules
     from shangji.pipeline import defaults as pipeline_defaults
     from shangji.pipeline.models import LostReason, Stage
+    from shangji.visits import defaults as visit_defaults
 
     pipeline_defaults.install_defaults(Stage, LostReason)
     pipeline_defaults.install_pipeline_defaults(apps.get_model, fast_deal_max_amount=Decimal("20000"))
     customer_defaults.install_defaults(Industry)
     install_rule_defaults(Rule, Stage, CustomField)
     install_lead_rules(Rule)
+    visit_defaults.install(apps)
+    visit_defaults.install_rules(Rule)
     return build_actors()
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shangji.automation.catalog import FieldSpec, fields_for, record_label, record_link, record_owner
+from shangji.automation.catalog import FieldSpec, fields_for, record_label, record_link, record_owner, record_task_link
 from shangji.automation.conditions import ConditionError, coerce, display, resolve
 from shangji.core.registry import REGISTRY, setting
 from shangji.org.choices import Role, UnitKind
@@ -234,10 +234,10 @@ def _create_task(action: dict, ctx: ActionContext) -> str:
     amount = setting(action["due_setting"]) if action.get("due_setting") else action.get("due_value")
     if amount not in (None, ""):
         due_at = timezone.now() + timedelta(hours=int(amount))
-    entity = ctx.entity if ctx.entity != "task" else ""
+    entity, entity_id = record_task_link(ctx.entity, ctx.record)
     for user in users:
         task_create(title=render(action["title"], ctx), assignee=user, due_at=due_at, entity=entity,
-                    entity_id=ctx.record.pk if entity else None, note=render(action.get("body", ""), ctx),
+                    entity_id=entity_id, note=render(action.get("body", ""), ctx),
                     actor=None, source=ctx.rule.source_tag)
     return _("已创建待办给 %(names)s") % {"names": _names(users)}
 

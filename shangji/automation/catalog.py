@@ -191,12 +191,97 @@ def _lead_fields() -> list[FieldSpec]:
     ]
 
 
+def _signal_options():
+    from shangji.visits.models import SignalKind
+
+    return [(kind.code, kind.label) for kind in SignalKind.objects.all()]
+
+
+def _objection_options():
+    from shangji.visits.models import ObjectionType
+
+    return [(objection.pk, objection.name) for objection in ObjectionType.objects.all()]
+
+
+def _product_options():
+    from shangji.pipeline.models import Product
+
+    return [(product.pk, product.name) for product in Product.objects.all()]
+
+
+def _signals(visit, *, risk: str | None = None) -> list[str]:
+    return [signal.kind for signal in visit.signals.all() if risk is None or signal.risk == risk]
+
+
+def _high_risk_evidence(visit) -> str:
+    """What the note said, signal by signal ("缺货：门店缺货两周"), for messages."""
+    return "；".join(f"{signal.label}：{signal.snippet}" for signal in visit.signals.all() if signal.risk == "high")
+
+
+def _days_since_previous_visit(visit) -> int | None:
+    """Days between this visit and the one before it to the same customer (anyone's); None for a first visit."""
+    from shangji.visits.choices import VisitStatus
+    from shangji.visits.models import Visit
+
+    if visit.visited_at is None:
+        return None
+    earlier = (Visit.objects.filter(customer_id=visit.customer_id, status=VisitStatus.RECORDED,
+                                    visited_at__lt=visit.visited_at).exclude(pk=visit.pk)
+               .order_by("-visited_at").values_list("visited_at", flat=True).first())
+    return None if earlier is None else (visit.visited_at - earlier).days
+
+
+def _record_delay_hours(visit):
+    """V4: hours from the visit to the server receiving its record."""
+    if visit.visited_at is None or visit.recorded_at is None:
+        return None
+    return round((visit.recorded_at - visit.visited_at).total_seconds() / 3600, 1)
+
+
+def _visit_fields() -> list[FieldSpec]:
+    from shangji.customers.choices import Grade
+    from shangji.visits.choices import CheckInFlag, VisitStatus
+
+    return [
+        FieldSpec("customer.name", _("客户名称"), "text", lambda v: v.customer.name),
+        FieldSpec("customer.grade", _("客户等级"), "choice", lambda v: v.customer.grade, _choices(Grade)),
+        FieldSpec("customer.industry", _("客户行业"), "choice", lambda v: v.customer.industry_id, _industry_options),
+        FieldSpec("customer.city", _("客户地市"), "choice", lambda v: v.customer.city_id, _city_options),
+        FieldSpec("owner", _("拜访人"), "user", lambda v: v.owner_id),
+        FieldSpec("status", _("拜访状态"), "choice", lambda v: v.status, _choices(VisitStatus), previous_key="status"),
+        FieldSpec("visited_at", _("拜访时间"), "datetime", lambda v: v.visited_at, previous_key="visited_at"),
+        FieldSpec("record_delay_hours", _("记录延迟（小时）"), "number", _record_delay_hours),
+        FieldSpec("checkin_flag", _("签到核验"), "choice", lambda v: v.checkin_flag, _choices(CheckInFlag)),
+        FieldSpec("checkin_distance_m", _("签到距客户（米）"), "number", lambda v: v.checkin_distance_m),
+        FieldSpec("signals", _("信号"), "multi", _signals, _signal_options, previous_key="signals"),
+        FieldSpec("high_risk_signals", _("高风险信号"), "multi", lambda v: _signals(v, risk="high"),
+                  _signal_options, previous_key="high_risk_signals"),
+        FieldSpec("has_high_risk_signal", _("有高风险信号"), "bool", lambda v: bool(_signals(v, risk="high")),
+                  previous_key="has_high_risk_signal"),
+        FieldSpec("high_risk_evidence", _("高风险信号原文"), "text", _high_risk_evidence),
+        FieldSpec("objection", _("客户异议"), "choice", lambda v: v.objection_id, _objection_options,
+                  previous_key="objection_id"),
+        FieldSpec("focus_product", _("今日主推产品"), "choice", lambda v: v.focus_product_id, _product_options,
+                  previous_key="focus_product_id"),
+        FieldSpec("committed_action", _("本次承诺动作"), "text", lambda v: v.committed_action,
+                  previous_key="committed_action"),
+        FieldSpec("previous_action_done", _("上次承诺已完成"), "bool", lambda v: v.previous_action_done,
+                  previous_key="previous_action_done"),
+        FieldSpec("next_follow_up_at", _("下次跟进时间"), "datetime", lambda v: v.next_follow_up_at,
+                  previous_key="next_follow_up_at"),
+        FieldSpec("notes", _("拜访备注"), "text", lambda v: v.notes, previous_key="notes"),
+        FieldSpec("points", _("积分"), "number", lambda v: v.points),
+        FieldSpec("days_since_previous_visit", _("距上次拜访该客户天数"), "number", _days_since_previous_visit),
+    ]
+
+
 _BUILT_IN = {
     Entity.OPPORTUNITY: _opportunity_fields,
     Entity.CUSTOMER: _customer_fields,
     Entity.CONTACT: _contact_fields,
     Entity.TASK: _task_fields,
     Entity.LEAD: _lead_fields,
+    Entity.VISIT: _visit_fields,
 }
 _CUSTOM_TYPES = {"text": "text", "number": "number", "money": "money", "date": "date", "choice": "choice",
                  "multi_choice": "multi", "user": "user", "boolean": "bool"}
@@ -227,6 +312,17 @@ def field(entity: str, key: str, catalog: dict[str, FieldSpec] | None = None) ->
 
 def load_record(entity: str, entity_id: int):
     """The record a rule runs on, with what its fields read, or None when it is gone."""
+    queryset = _records(entity)
+    return None if queryset is None else queryset.filter(pk=entity_id).first()
+
+
+def load_records(entity: str, entity_ids) -> dict:
+    """Several records of one entity by id (those still there), as load_record reads them."""
+    queryset = _records(entity)
+    return {} if queryset is None else queryset.in_bulk(list(entity_ids))
+
+
+def _records(entity: str):
     if entity == Entity.OPPORTUNITY:
         from shangji.pipeline.models import Opportunity
 
@@ -247,9 +343,13 @@ def load_record(entity: str, entity_id: int):
         from shangji.leads.models import Lead
 
         queryset = Lead.objects.select_related("owner", "owner__org_unit", "industry", "city", "region", "team")
+    elif entity == Entity.VISIT:
+        from shangji.visits.models import Visit
+
+        queryset = Visit.objects.select_related("customer", "owner", "owner__org_unit").prefetch_related("signals")
     else:
         return None
-    return queryset.filter(pk=entity_id).first()
+    return queryset
 
 
 def record_owner(entity: str, record):
@@ -272,8 +372,26 @@ def record_link(entity: str, record) -> str:
         return reverse("customers:detail", args=[record.customer_id])
     if entity == Entity.LEAD:
         return reverse("leads:detail", args=[record.pk])
+    if entity == Entity.VISIT:  # a visit is read on its customer's page (visit timeline)
+        return reverse("customers:detail", args=[record.customer_id])
     return reverse("todos:list")
 
 
+def record_task_link(entity: str, record) -> tuple[str, int | None]:
+    """The record a to-do made by a rule is filed under: the record itself where to-dos can hang, a visit's
+    customer (where the visit is read), else none."""
+    from shangji.todos.choices import TaskEntity
+
+    if entity in TaskEntity.values:
+        return entity, record.pk
+    if entity == Entity.VISIT:
+        return TaskEntity.CUSTOMER, record.customer_id
+    return "", None
+
+
 def record_label(entity: str, record) -> str:
+    if entity == Entity.VISIT:
+        when = record.visited_at or record.checked_in_at
+        day = timezone.localtime(when).strftime("%Y-%m-%d") if when else (record.planned_on or "")
+        return f"{record.customer.name} {day}".strip()[:200]
     return str(getattr(record, "name", None) or getattr(record, "title", None) or f"#{record.pk}")[:200]

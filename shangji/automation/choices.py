@@ -8,6 +8,7 @@ class Entity(models.TextChoices):
     CONTACT = "contact", _("联系人")
     TASK = "task", _("待办")
     LEAD = "lead", _("线索")
+    VISIT = "visit", _("拜访")
 
 
 class Trigger(models.TextChoices):

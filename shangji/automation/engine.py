@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shangji.automation.actions import ACTION_TYPES, ActionContext, run_action
-from shangji.automation.catalog import MissingField, fields_for, load_record, record_label
+from shangji.automation.catalog import MissingField, fields_for, load_record, load_records, record_label
 from shangji.automation.choices import DelayUnit, Entity, RunOutcome, StartEvent, Trigger
 from shangji.automation.conditions import Context, Verdict, evaluate
 from shangji.automation.models import Rule, RuleRun
-from shangji.core.events import batch_memo, caused_by
+from shangji.core.events import batch_events, batch_forget, batch_memo, caused_by
 from shangji.core.models import Event, Timer, TimerStatus
 from shangji.core.registry import setting
 from shangji.core.services import delete_in_chunks, housekeeper
@@ -42,6 +42,8 @@ _TRIGGERS_BY_EVENT = {
     "assigned": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
     "queued": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
     "silent": {Trigger.UPDATED, Trigger.CONDITION_TRUE},
+    # A visit becomes a record when the rep files it (a plan is not one yet): that is its "created".
+    "recorded": {Trigger.CREATED, Trigger.CONDITION_TRUE},
 }
 _STARTS_BY_EVENT = {
     "created": {StartEvent.CREATED, StartEvent.CREATED_OR_STAGE_CHANGED},
@@ -52,6 +54,7 @@ _STARTS_BY_EVENT = {
     "assigned": {StartEvent.UPDATED, StartEvent.ASSIGNED},
     "queued": {StartEvent.UPDATED},
     "silent": {StartEvent.UPDATED},
+    "recorded": {StartEvent.CREATED},
 }
 
 
@@ -63,23 +66,70 @@ def handle_event(event: Event) -> None:
     rules = [rule for rule in batch_memo(f"rules:{event.entity}", lambda: enabled_rules(event.entity))
              if (rule.trigger == Trigger.TIME_ELAPSED and rule.start_event in _STARTS_BY_EVENT.get(kind, ()))
              or (rule.trigger != Trigger.TIME_ELAPSED and rule.trigger in _TRIGGERS_BY_EVENT.get(kind, ()))]
-    has_timers = Timer.objects.filter(kind=TIMER_KIND, entity=event.entity, entity_id=event.entity_id,
-                                      status=TimerStatus.PENDING).exists()
+    has_timers = _has_clocks(event.entity, event.entity_id)
     if not rules and not has_timers:  # nothing reacts to this kind of event: do not even load the record
         return
-    record = load_record(event.entity, event.entity_id)
+    record = _record(event.entity, event.entity_id)
     if record is None:
         return
-    catalog = fields_for(event.entity)
+    catalog = batch_memo(f"catalog:{event.entity}", lambda: fields_for(event.entity))
     changed, previous = _changes(event, kind)
     ctx = Context(entity=event.entity, record=record, changed=changed, previous=previous, catalog=catalog)
     if has_timers:
         _recheck_clocks(ctx)
     # A redelivered event runs nothing twice: RuleRun is unique per rule and event, and the insert comes first.
-    _start_clocks([rule for rule in rules if rule.trigger == Trigger.TIME_ELAPSED], ctx, event)
+    _start_clocks([rule for rule in rules if rule.trigger == Trigger.TIME_ELAPSED], ctx, event,
+                  none_pending=not has_timers)
     for rule in rules:
         if rule.trigger != Trigger.TIME_ELAPSED:
             run_rule(rule, ctx, event=event, chain=tuple(event.chain))
+
+
+# What a dispatch batch reads once for all its events (core/events.py batch_memo). Records are read at the batch's
+# start and dropped as soon as a rule's actions ran (they may have changed any record); pending clocks are only
+# started by this module, which adds them to the batch's set as it writes them.
+_RECORDS = "automation-records:"
+_CLOCKS = "automation-clocks"
+
+
+def _record(entity: str, entity_id: int):
+    events = batch_events()
+    if events is None:
+        return load_record(entity, entity_id)
+    records = batch_memo(_RECORDS + entity, lambda: load_records(
+        entity, {event.entity_id for event in events if event.entity == entity}))
+    if entity_id not in records:  # not among the batch's events (a caller outside the loop): read it alone
+        return load_record(entity, entity_id)
+    return records[entity_id]
+
+
+def _clock_targets() -> set[tuple[str, int]] | None:
+    """(entity, id) of every record of the running batch with a pending rule clock; None outside a batch."""
+    events = batch_events()
+    if events is None:
+        return None
+
+    def load() -> set[tuple[str, int]]:
+        ids: dict[str, set[int]] = {}
+        for event in events:
+            ids.setdefault(event.entity, set()).add(event.entity_id)
+        targets = Q(pk__in=[])
+        for entity, entity_ids in ids.items():
+            targets |= Q(entity=entity, entity_id__in=entity_ids)
+        return set(Timer.objects.filter(targets, kind=TIMER_KIND, status=TimerStatus.PENDING)
+                   .values_list("entity", "entity_id"))
+
+    return batch_memo(_CLOCKS, load)
+
+
+def _has_clocks(entity: str, entity_id: int) -> bool:
+    targets = _clock_targets()
+    covered = targets is not None and (entity, entity_id) in batch_memo(
+        "automation-batch-records", lambda: {(event.entity, event.entity_id) for event in batch_events() or ()})
+    if not covered:
+        return Timer.objects.filter(kind=TIMER_KIND, entity=entity, entity_id=entity_id,
+                                    status=TimerStatus.PENDING).exists()
+    return (entity, entity_id) in targets
 
 
 _rule_cache: dict[str, tuple[tuple, list[Rule]]] = {}
@@ -142,6 +192,7 @@ def run_rule(rule: Rule, ctx: Context, *, event: Event | None = None, timer: Tim
         with transaction.atomic():
             run.outcome = RunOutcome.FIRED
             run.save()
+            batch_forget(_RECORDS)  # the actions may change records the batch has read
             failure = _run_actions(rule, run, ctx, chain)
             run.duration_ms = (time.perf_counter() - started) * 1000
             run.save(update_fields=["outcome", "actions_detail", "error", "duration_ms"])
@@ -221,9 +272,10 @@ def _clock_key(rule: Rule, entity: str, entity_id: int) -> str:
     return f"rule:{rule.pk}:{entity}:{entity_id}"
 
 
-def _start_clocks(rules: list[Rule], ctx: Context, event: Event) -> None:
+def _start_clocks(rules: list[Rule], ctx: Context, event: Event, *, none_pending: bool = False) -> None:
     """A start event happened: (re)start the clock of every rule whose start conditions hold for this record —
-    all in one transaction (cancel the old clocks, write the new timers and their "clock started" run rows)."""
+    all in one transaction (cancel the old clocks, write the new timers and their "clock started" run rows).
+    `none_pending`: the record has no pending rule clock, so there is nothing to cancel."""
     started = time.perf_counter()
     timers, runs = [], []
     for rule in rules:
@@ -253,10 +305,16 @@ def _start_clocks(rules: list[Rule], ctx: Context, event: Event) -> None:
         run.duration_ms = (time.perf_counter() - started) * 1000
     try:
         with transaction.atomic():
-            timers_restart(timers, note=_("重新计时"))
+            if none_pending:
+                Timer.objects.bulk_create(timers)
+            else:
+                timers_restart(timers, note=_("重新计时"))
             RuleRun.objects.bulk_create(runs)
     except IntegrityError:
         return  # this event already started these clocks (a redelivery), or another worker just did
+    targets = _clock_targets()
+    if targets is not None:
+        targets.add((ctx.entity, ctx.record.pk))
 
 
 def _recheck_clocks(ctx: Context) -> None:

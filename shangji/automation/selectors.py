@@ -53,7 +53,17 @@ def record_to_try(*, user, entity: str, entity_id: int):
 
 def recent_records(*, user, entity: str, limit: int = 30) -> list[tuple[int, str]]:
     """Records offered in the tester's drop-down: the most recently updated the user can see."""
-    if entity == Entity.OPPORTUNITY:
+    if entity == Entity.VISIT:
+        from shangji.automation.catalog import record_label
+        from shangji.visits.choices import VisitStatus
+        from shangji.visits.models import Visit
+
+        visits = (Visit.objects.visible_to(user).filter(status=VisitStatus.RECORDED).select_related("customer")
+                  .order_by("-visited_at", "-id")[:limit])
+        return [(visit.pk, f"#{visit.pk} {record_label(entity, visit)}") for visit in visits]
+    if entity == Entity.LEAD:
+        from shangji.leads.models import Lead as model
+    elif entity == Entity.OPPORTUNITY:
         from shangji.pipeline.models import Opportunity as model
     elif entity == Entity.CUSTOMER:
         from shangji.customers.models import Customer as model

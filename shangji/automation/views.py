@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shangji.automation import selectors
+from shangji.automation.catalog import record_label
 from shangji.automation.choices import Entity
 from shangji.automation.engine import rule_dry_run
 from shangji.automation.filtersets import RuleRunFilterSet
@@ -132,7 +133,7 @@ def rule_try(request, pk: int):
     if record is not None:
         try:
             verdict, effects = rule_dry_run(rule=rule, record=record)
-            context |= {"verdict": verdict, "effects": effects}
+            context |= {"verdict": verdict, "effects": effects, "label": record_label(rule.entity, record)}
         except LookupError as error:
             context["error"] = _("条件引用的字段“%(field)s”不存在或已停用。") % {"field": error.args[0]}
     return render(request, "automation/_try_result.html", context)

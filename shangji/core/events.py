@@ -73,9 +73,11 @@ def _dispatch_batch(batch: int = 500) -> tuple[int, bool]:
     which the handlers' idempotency makes harmless (at least once)."""
     delivered: list[int] = []
     blocked = False
-    token = _batch_memo.set({})
+    memo: dict = {}
+    token = _batch_memo.set(memo)
     try:
-        for event in Event.objects.filter(dispatched_at__isnull=True).order_by("id")[:batch]:
+        memo[_EVENTS] = events = list(Event.objects.filter(dispatched_at__isnull=True).order_by("id")[:batch])
+        for event in events:
             try:
                 for handler in _handlers:
                     handler(event)
@@ -90,6 +92,23 @@ def _dispatch_batch(batch: int = 500) -> tuple[int, bool]:
     if delivered:
         Event.objects.filter(pk__in=delivered, dispatched_at__isnull=True).update(dispatched_at=timezone.now())
     return len(delivered), blocked
+
+
+_EVENTS = "events"  # the memo's own key: the events of the running batch
+
+
+def batch_events() -> list[Event] | None:
+    """The events of the running dispatch batch (a handler prefetches what all of them need), or None outside one."""
+    memo = _batch_memo.get()
+    return None if memo is None else memo.get(_EVENTS)
+
+
+def batch_forget(prefix: str) -> None:
+    """Drop memoised values whose key starts with `prefix` (what a handler's own writes have made stale)."""
+    memo = _batch_memo.get()
+    if memo is not None:
+        for key in [key for key in memo if key.startswith(prefix) and key != _EVENTS]:
+            del memo[key]
 
 
 def batch_memo(key: str, load: Callable[[], T]) -> T:

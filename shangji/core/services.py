@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +15,28 @@ from django.utils import timezone
 from shangji.core import events
 from shangji.core.models import AuditEntry, Event, Freeze, SettingValue
 from shangji.core.registry import REGISTRY, forget_cached_overrides
+
+# Rows of audit_record and event_emit held back by rows_buffered(): (audit entries, events), in emission order.
+_buffer: ContextVar[tuple[list[AuditEntry], list[Event]] | None] = ContextVar("rows_buffer", default=None)
+
+
+@contextlib.contextmanager
+def rows_buffered() -> Iterator[None]:
+    """Inside this block audit_record and event_emit collect their rows; leaving it inserts them with one
+    statement each, in the order they were emitted (the worker's lead batches: one INSERT instead of one per lead).
+    Use it inside the transaction that must hold the rows; an exception drops them with the transaction.
+    Nested blocks write at the outermost one."""
+    if _buffer.get() is not None:
+        yield
+        return
+    rows: tuple[list[AuditEntry], list[Event]] = ([], [])
+    token = _buffer.set(rows)
+    try:
+        yield
+    finally:
+        _buffer.reset(token)
+    AuditEntry.objects.bulk_create(rows[0])
+    Event.objects.bulk_create(rows[1])
 
 
 def audit_record(*, entity: str, entity_id: int, action: str, actor, changes: dict[str, tuple[Any, Any]] | None = None,
@@ -24,18 +49,26 @@ def audit_record(*, entity: str, entity_id: int, action: str, actor, changes: di
                    new_value=_text(new), actor_id=actor_id, at=now, note=note)
         for field, (old, new) in (changes or {}).items()
     ] or [AuditEntry(entity=entity, entity_id=entity_id, action=action, actor_id=actor_id, at=now, note=note)]
-    AuditEntry.objects.bulk_create(rows)
+    buffered = _buffer.get()
+    if buffered is not None:
+        buffered[0].extend(rows)
+    else:
+        AuditEntry.objects.bulk_create(rows)
 
 
 def event_emit(*, name: str, entity: str, entity_id: int, actor, payload: dict | None = None) -> Event:
     """Outbox: persist the event in the caller's transaction; the worker is woken when it commits.
 
     An event emitted while a rule's actions run carries that rule chain, so loops can be stopped.
+    Inside rows_buffered() the event is returned unsaved (no pk) and inserted when the block ends.
     """
-    event = Event.objects.create(
-        name=name, entity=entity, entity_id=entity_id, actor_id=getattr(actor, "pk", None),
-        payload=payload or {}, created_at=timezone.now(), chain=list(events.current_chain()),
-    )
+    event = Event(name=name, entity=entity, entity_id=entity_id, actor_id=getattr(actor, "pk", None),
+                  payload=payload or {}, created_at=timezone.now(), chain=list(events.current_chain()))
+    buffered = _buffer.get()
+    if buffered is not None:
+        buffered[1].append(event)
+    else:
+        event.save(force_insert=True)
     events.wake_dispatcher_on_commit()
     return event
 

@@ -237,6 +237,9 @@ def customer_merge(*, survivor: Customer, duplicate: Customer, actor, reason: st
     Contact.objects.filter(customer=duplicate).update(customer=survivor)
     Interaction.objects.filter(customer=duplicate).update(customer=survivor)
     Opportunity.objects.filter(customer=duplicate).update(customer=survivor)
+    from shangji.visits.services import visits_move_customer  # visits sit above customers
+
+    moved["visits"] = visits_move_customer(source=duplicate, target=survivor)
     existing = set(survivor.shares.values_list("user_id", flat=True)) | {survivor.owner_id}
     for share in duplicate.shares.exclude(user_id__in=existing):
         CustomerShare.objects.create(customer=survivor, user_id=share.user_id, note=share.note)

@@ -18,9 +18,12 @@ from shangji.customers import selectors, services
 from shangji.customers.filtersets import CustomerFilterSet
 from shangji.customers.forms import ContactForm, CustomerForm, InteractionForm, MergeForm
 from shangji.pipeline.selectors import opportunity_list
+from shangji.visits.health import customer_health
+from shangji.visits.selectors import customer_visit_timeline
 from shangji.web.pages import submit
 
 PAGE_SIZE = 25
+VISITS_SHOWN = 20  # visits on the customer page's timeline: a layout choice
 
 
 def _form_errors(form, error: ValidationError) -> None:
@@ -56,6 +59,7 @@ def customer_export(request):
 def customer_detail(request, pk: int):
     customer = selectors.customer_get(user=request.user, pk=pk)
     contacts = list(customer.contacts.all())
+    health = customer_health(customer)
     contact_custom = custom_rows(contacts, entity="contact", request=request)
     for contact in contacts:
         contact.custom_rows = [row for row in contact_custom[contact.pk] if row.text]
@@ -72,6 +76,10 @@ def customer_detail(request, pk: int):
         "interaction_form": InteractionForm(),
         "merge_form": MergeForm(),
         "can_merge": request.user.is_manager or request.user.can_edit_everything,
+        # C4: the visit timeline (visits the viewer may see) and the health radar
+        "visit_timeline": customer_visit_timeline(user=request.user, customer=customer, limit=VISITS_SHOWN),
+        "health": health,
+        "health_chart": health.chart(),
     }
     return render(request, "customers/detail.html", context)
 

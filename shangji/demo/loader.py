@@ -26,6 +26,7 @@ from shangji.demo.evidence import Evidence
 from shangji.demo.leads import load_leads
 from shangji.demo.org import DemoOrg, ensure_org, ensure_products
 from shangji.demo.records import PRESALES_SHARES, CustomerFactory, CustomerStub, CustomerTables
+from shangji.demo.visits import load_visits
 from shangji.demo.workflow import load_workflow
 from shangji.pipeline.models import LostReason, Opportunity, Pipeline, PipelineTotal, StageChange
 from shangji.pipeline.pipelines import pipeline_stages, with_stages
@@ -52,6 +53,7 @@ class LoadResult:
     tasks: int = 0
     timers: int = 0
     leads: int = 0
+    visits: int = 0
     seconds: float = 0.0
 
 
@@ -173,6 +175,7 @@ def load(*, customers: int, opportunities: int, batch_size: int = BATCH_SIZE,
     if fresh and opportunities > 0:
         result.tasks, result.timers = load_workflow(rng=rng, now=now)
         result.leads = load_leads(org=org, rng=rng, now=now)
+        result.visits = load_visits(org=org, rng=rng, now=now)
     _refresh_planner_statistics()
     result.seconds = time.monotonic() - started
     return result

@@ -35,6 +35,7 @@ class Candidate:
     profile: SalesProfile | None
     open_leads: int = 0
     distance_km: float | None = None
+    last_lead_at: datetime | None = None
 
     @property
     def name(self) -> str:
@@ -73,18 +74,17 @@ def route(lead: Lead, *, fresh: bool = False) -> tuple[OrgUnit | None, str]:
 
 
 def decide(lead: Lead, *, exclude: tuple[int, ...] = (), now: datetime | None = None,
-           routed: tuple[OrgUnit | None, str] | None = None) -> Decision:
+           routed: tuple[OrgUnit | None, str] | None = None, pools: Pools | None = None) -> Decision:
+    """Who gets the lead. `pools`: the candidates of a worker's batch, already loaded under the units' locks."""
     now = now or timezone.now()
     team, routed = routed or route(lead)
-    reps = (User.objects.filter(is_active=True, role=Role.REP).exclude(pk__in=exclude)
-            .select_related("org_unit", "sales_profile"))
-    if team is not None:
-        reps = reps.filter(org_unit__path__startswith=team.path)
-    candidates = _candidates(list(reps))
+    candidates = pools.of(team) if pools is not None else _candidates(list(_reps(team, exclude)))
     steps = [{"step": "territory", "text": routed, "kept": len(candidates)}]
     if not candidates:
         text = _("%(route)s；该范围内没有可接收线索的销售，进入待分配队列") % {"route": routed}
         return Decision(None, team, text, steps)
+    for c in candidates:
+        c.distance_km = None  # per lead (a pool's candidates serve every lead of the batch)
     for step in chain():
         kept, text = _STEP_FUNCTIONS[step](candidates, lead, now)
         if text:  # a step with nothing to say (no industry, no location) changed nothing
@@ -100,6 +100,38 @@ def decide(lead: Lead, *, exclude: tuple[int, ...] = (), now: datetime | None = 
     return Decision(winner.user, team, reason[:500], steps)
 
 
+def _reps(team: OrgUnit | None, exclude: tuple[int, ...]):
+    reps = (User.objects.filter(is_active=True, role=Role.REP).exclude(pk__in=exclude)
+            .select_related("org_unit", "sales_profile"))
+    return reps.filter(org_unit__path__startswith=team.path) if team is not None else reps
+
+
+class Pools:
+    """The candidates of a worker's batch of leads, read once per routed unit (under the units' locks, taken by the
+    caller). A rep in several units is one Candidate, and every decision updates it in memory (one more open lead,
+    the time of their last lead), so a batch decides exactly as one-by-one processing would."""
+
+    def __init__(self) -> None:
+        self._units: dict[int | None, list[Candidate]] = {}
+        self._reps: dict[int, Candidate | None] = {}  # None: a rep who does not accept leads
+
+    def of(self, team: OrgUnit | None) -> list[Candidate]:
+        key = team.pk if team is not None else None
+        if key not in self._units:
+            users = list(_reps(team, ()))
+            new = [user for user in users if user.pk not in self._reps]
+            accepted = {c.user.pk: c for c in _candidates(new)}
+            self._reps.update({user.pk: accepted.get(user.pk) for user in new})
+            self._units[key] = [c for c in (self._reps[user.pk] for user in users) if c is not None]
+        return list(self._units[key])
+
+    def assigned(self, user_id: int, at: datetime) -> None:
+        candidate = self._reps.get(user_id)
+        if candidate is not None:
+            candidate.open_leads += 1
+            candidate.last_lead_at = at
+
+
 def _profile(user: User) -> SalesProfile | None:
     try:
         return user.sales_profile
@@ -111,7 +143,11 @@ def _candidates(users: list[User]) -> list[Candidate]:
     """Reps who accept leads (a rep without a sales profile does), with their open-lead counts."""
     counts = dict(Lead.objects.filter(owner__in=users, status__in=(LeadStatus.ASSIGNED, LeadStatus.CONTACTED))
                   .values_list("owner").annotate(n=Count("id")).values_list("owner", "n"))
-    candidates = [Candidate(user, _profile(user), counts.get(user.pk, 0)) for user in users]
+    candidates = []
+    for user in users:
+        profile = _profile(user)
+        candidates.append(Candidate(user, profile, counts.get(user.pk, 0),
+                                    last_lead_at=profile.last_lead_at if profile else None))
     return [c for c in candidates if c.profile is None or c.profile.accepts_leads]
 
 
@@ -188,8 +224,7 @@ def _load(candidates: list[Candidate], lead: Lead, now: datetime) -> tuple[list[
 
 def _round_robin(candidates: list[Candidate], lead: Lead, now: datetime) -> tuple[list[Candidate], str]:
     def last(c: Candidate) -> datetime:
-        never = datetime.min.replace(tzinfo=now.tzinfo)
-        return c.profile.last_lead_at if c.profile and c.profile.last_lead_at else never
+        return c.last_lead_at or datetime.min.replace(tzinfo=now.tzinfo)
 
     winner = min(candidates, key=lambda c: (last(c), c.user.pk))
     return [winner], (_("轮流：%(name)s 最久未分得线索") % {"name": winner.name} if len(candidates) > 1 else "")

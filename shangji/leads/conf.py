@@ -16,6 +16,9 @@ register("leads.intake_max_body_kb", "int", 16, _("接入请求大小上限（KB
          _("公开接入接口单次请求的最大大小；一条线索通常只有几百字节。"), spec="L1", unit="KB", minimum=1, maximum=1024)
 register("leads.import_max_rows", "int", 5000, _("单次导入行数上限"), _("CSV/Excel 导入一次最多的行数。"), spec="L1",
          minimum=10, maximum=100000)
+register("leads.process_batch", "int", 50, _("后台每批处理线索数"),
+         _("后台一次最多评分并分配的新线索数：到达越快，批越大，每条线索的开销越小；每秒几条时一批只有一条。"),
+         spec="L4", minimum=1, maximum=1000)
 # L3 rule score
 register("leads.score_base", "int", 40, _("基础分"), _("规则评分的起点分数。"), spec="L3", minimum=0, maximum=100)
 register("leads.weight_win_rate", "int", 20, _("权重：同类线索历史转化率"),

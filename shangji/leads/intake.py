@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from shangji.core.memo import config_cached
 from shangji.core.ratelimit import rate_hits
 from shangji.core.registry import setting
 from shangji.leads.choices import LeadStatus
@@ -40,11 +41,23 @@ def campaign_get(*, user, pk: int) -> Campaign:
 
 
 def campaign_for_code(code: str) -> Campaign | None:
-    return Campaign.objects.filter(code=code).select_related("industry").first() if code else None
+    return _campaigns().get(("code", code)) if code else None
 
 
 def campaign_for_key(key: str) -> Campaign | None:
-    return Campaign.objects.filter(intake_key=key).first() if key else None
+    return _campaigns().get(("key", key)) if key else None
+
+
+@config_cached(Campaign)
+def _campaigns() -> dict[tuple[str, str], Campaign]:
+    """Every campaign by public code and by intake key, read once per process and cache lifetime: the public form
+    and API look one up for every submission (a cache per submitted key would let random keys grow it without
+    bound). A campaign closed in another process is refused within the cache's few seconds. Shared: read-only."""
+    index: dict[tuple[str, str], Campaign] = {}
+    for campaign in Campaign.objects.select_related("industry"):
+        index[("code", campaign.code)] = campaign
+        index[("key", campaign.intake_key)] = campaign
+    return index
 
 
 def campaign_links(campaign: Campaign, request) -> dict[str, str]:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from shangji.leads import report
 from shangji.leads.choices import Source
-from shangji.web.forms import style_fields
+from shangji.web.forms import clean_period, style_fields
 
 PERIODS = [("30", gettext_lazy("最近 30 天")), ("90", gettext_lazy("最近 90 天")),
            ("365", gettext_lazy("最近 365 天")), ("custom", gettext_lazy("自定义日期"))]
@@ -48,18 +48,7 @@ class ReportFilterForm(forms.Form):
         style_fields(self, small=True)
 
     def clean(self):
-        data = super().clean()
-        period = data.get("period") or DEFAULT_PERIOD
-        data["period"] = period
-        if period == "custom":
-            start, end = data.get("start"), data.get("end")
-            if "start" not in self.errors and not start:
-                self.add_error("start", _("自定义期间请填写开始日期。"))
-            if "end" not in self.errors and not end:
-                self.add_error("end", _("自定义期间请填写结束日期。"))
-            if start and end and end < start:
-                self.add_error("end", _("结束日期不能早于开始日期。"))
-        return data
+        return clean_period(self, super().clean(), default=DEFAULT_PERIOD)
 
     def filters(self) -> report.ReportFilters:
         """The filters to apply; the default period when the form is invalid (the errors are shown too)."""

@@ -6,9 +6,13 @@ notification and robot/e-mail deliveries are written in the same commit, so the 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import secrets
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,10 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shangji.core.customfields import custom_values_apply
+from shangji.core.customfields import custom_fields_for, custom_values_apply
 from shangji.core.memo import config_cached
+from shangji.core.models import CustomField
 from shangji.core.registry import setting
-from shangji.core.services import audit_record, event_emit
+from shangji.core.services import audit_record, event_emit, rows_buffered
 from shangji.core.text import clean_text
 from shangji.customers.choices import Scale
 from shangji.customers.dedup import EmailError, PhoneError, normalize_email, normalize_phone
@@ -39,9 +44,11 @@ from shangji.leads.choices import (
 from shangji.leads.models import Campaign, Lead, LeadAssignment, LeadTouch
 from shangji.leads.score import lead_score
 from shangji.leads.tagging import lead_tags
+from shangji.notify.services import notifications_buffered
 from shangji.org.choices import Role, UnitKind
 from shangji.org.models import OrgUnit, SalesProfile, User
 
+log = logging.getLogger(__name__)
 CAMPAIGN_ROLES = {Role.MARKETING, Role.SALES_OPS, Role.ADMIN, Role.DIRECTOR}
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
@@ -238,7 +245,6 @@ def lead_values(data: LeadInput) -> dict:
     return values
 
 
-@transaction.atomic
 def lead_capture(*, source: str, data: LeadInput, campaign: Campaign | None = None, actor=None,
                  idempotency_key: str = "", owner: User | None = None, now=None,
                  defer: bool = False) -> tuple[Lead, bool]:
@@ -248,37 +254,85 @@ def lead_capture(*, source: str, data: LeadInput, campaign: Campaign | None = No
     `owner` (manual entry by a rep) skips automatic assignment. `now` is the capture time (an import of
     historical leads keeps their original time; assignment then judges working hours at that time).
     With `defer` (the public form and API) the lead is stored as "new" and the worker tags, scores and
-    assigns it right after the commit (`lead_process_new`), so the public endpoint stays cheap.
+    assigns it right after the commit (`lead_process_new`), so the public endpoint stays cheap: its only write
+    is the insert, and a repeated idempotency key is found by the unique constraint rather than a read first.
     """
     key = clean_text(idempotency_key)[:120]
-    if key:
-        existing = Lead.objects.filter(campaign=campaign, idempotency_key=key).first()
+    if defer:
+        return _capture_deferred(source=source, data=data, campaign=campaign, actor=actor, key=key, now=now)
+    with transaction.atomic():
+        if key:
+            existing = Lead.objects.filter(campaign=campaign, idempotency_key=key).first()
+            if existing is not None:
+                return existing, False
+        lead = _new_lead(source=source, data=data, campaign=campaign, actor=actor, key=key, now=now,
+                         status=LeadStatus.QUEUED)
+        _prepare(lead, lead.created_at)  # stored with the insert below
+        created = _insert(lead, campaign=campaign, key=key)
+        if created is not lead:
+            return created, False
+        _finish(lead, owner=owner, actor=actor, now=lead.created_at)
+    return lead, True
+
+
+def _capture_deferred(*, source, data, campaign, actor, key, now) -> tuple[Lead, bool]:
+    if key and campaign is None:  # the unique constraint cannot catch these (NULL campaigns are all distinct)
+        existing = Lead.objects.filter(campaign=None, idempotency_key=key).first()
         if existing is not None:
             return existing, False
-    if campaign is not None and campaign.status != CampaignStatus.ACTIVE:
-        raise CampaignClosed({"campaign": [_("该活动已结束，不再接收线索。")]}, code="campaign_closed")
-    values = lead_values(data)
-    custom = custom_values_apply(entity="lead", current=None, given=data.custom).values
-    now = now or timezone.now()
-    lead = Lead(**values, custom=custom, campaign=campaign, source=Source(source),
-                channel=campaign.channel if campaign else (Channel.OTHER if source != Source.MANUAL else ""),
-                idempotency_key=key, created_by=actor if actor and actor.is_authenticated else None,
-                status=LeadStatus.NEW if defer else LeadStatus.QUEUED, created_at=now, updated_at=now,
-                last_progress_at=now)
-    if not defer:
-        _prepare(lead, now)  # stored with the insert below
+    try:
+        lead = _new_lead(source=source, data=data, campaign=campaign, actor=actor, key=key, now=now,
+                         status=LeadStatus.NEW)
+    except CampaignClosed:
+        # A retry of a lead sent before the campaign closed still answers with that lead.
+        existing = Lead.objects.filter(campaign=campaign, idempotency_key=key).first() if key else None
+        if existing is None:
+            raise
+        return existing, False
+    # Outside the caller's transaction this block is the transaction (no savepoint round trips); inside it, a
+    # savepoint, so a duplicate key leaves the caller's transaction usable.
     try:
         with transaction.atomic():
-            lead.save()
-    except IntegrityError:  # the same key raced in from another process: that one wins
+            lead.save(force_insert=True)
+            transaction.on_commit(lambda: _enqueue_processing(lead.pk), robust=True)
+    except IntegrityError:  # the same key came first (a retry, or a race with another process): that one wins
         if key:
             return Lead.objects.get(campaign=campaign, idempotency_key=key), False
         raise
-    if defer:
-        transaction.on_commit(lambda: _enqueue_processing(lead.pk), robust=True)
-    else:
-        _finish(lead, owner=owner, actor=actor, now=now)
     return lead, True
+
+
+def _new_lead(*, source, data, campaign, actor, key, now, status) -> Lead:
+    if campaign is not None and campaign.status != CampaignStatus.ACTIVE:
+        raise CampaignClosed({"campaign": [_("该活动已结束，不再接收线索。")]}, code="campaign_closed")
+    values = lead_values(data)
+    # The public endpoints read the field definitions from the per-process cache (a field added in the UI is
+    # accepted there within seconds); a person entering a lead sees this moment's.
+    fields = _lead_custom_fields() if status == LeadStatus.NEW else None
+    custom = custom_values_apply(entity="lead", current=None, given=data.custom, fields=fields).values
+    now = now or timezone.now()
+    return Lead(**values, custom=custom, campaign=campaign, source=Source(source),
+                channel=campaign.channel if campaign else (Channel.OTHER if source != Source.MANUAL else ""),
+                idempotency_key=key, created_by=actor if actor and actor.is_authenticated else None,
+                status=status, created_at=now, updated_at=now, last_progress_at=now)
+
+
+@config_cached(CustomField)
+def _lead_custom_fields() -> list[CustomField]:
+    return custom_fields_for("lead", include_inactive=True)
+
+
+def _insert(lead: Lead, *, campaign, key: str) -> Lead:
+    """Insert the lead; with an idempotency key another process inserted first, that lead (the caller's
+    transaction stays usable: the insert runs in a savepoint when there is one)."""
+    try:
+        with transaction.atomic():
+            lead.save(force_insert=True)
+    except IntegrityError:
+        if key:
+            return Lead.objects.get(campaign=campaign, idempotency_key=key)
+        raise
+    return lead
 
 
 def _enqueue_processing(lead_id: int) -> None:
@@ -289,35 +343,142 @@ def _enqueue_processing(lead_id: int) -> None:
 
 # What the worker writes when it claims a "new" lead.
 _SCORED_FIELDS = ("tags", "score", "score_explanation", "scored_at", "status", "updated_at")
+_WAITING = Lead.objects.select_related("campaign", "campaign__industry", "industry", "city", "region")
 
 
 def lead_process_new(*, lead_id: int) -> bool:
-    """The worker's half of a deferred capture: tag, score and assign a "new" lead. Idempotent: a lead that another
-    worker (or the sweep) already processed is left alone. The CPU work happens before the write transaction."""
-    lead = (Lead.objects.select_related("campaign", "campaign__industry", "industry", "city", "region")
-            .filter(pk=lead_id, status=LeadStatus.NEW).first())
-    if lead is None:
+    """The worker's task for one deferred capture: process the leads waiting in "new" as one batch (up to
+    leads.process_batch), this one among them. True when this call processed it. A lead that another task's batch
+    (or the sweep) already took costs one read: at a low rate batches hold one lead, at 50 leads/s they grow and
+    the per-lead cost falls."""
+    if not Lead.objects.filter(pk=lead_id, status=LeadStatus.NEW).exists():
         return False
+    return lead_id in leads_process_new()
+
+
+def leads_process_new(*, created_before=None, limit: int | None = None) -> list[int]:
+    """Tag, score and assign one batch of "new" leads, oldest first; the ids processed. On PostgreSQL the batch is
+    taken with SELECT … FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint batches; SQLite has one writer
+    at a time and the batch is read inside it. When the batch fails as a whole, its leads are tried one by one, so
+    one bad lead holds up nobody else (it stays "new" and the sweep tries it again)."""
+    limit = limit or setting("leads.process_batch")
+    try:
+        return _process_batch(limit=limit, created_before=created_before)
+    except Exception:
+        log.exception("lead batch failed; processing its leads one by one")
+    waiting = _WAITING.filter(status=LeadStatus.NEW)
+    if created_before is not None:
+        waiting = waiting.filter(created_at__lt=created_before)
+    done: list[int] = []
+    for pk in waiting.order_by("pk").values_list("pk", flat=True)[:limit]:
+        try:
+            done += _process_batch(limit=1, only=pk)
+        except Exception:
+            log.exception("lead %s could not be processed; the sweep tries it again", pk)
+    return done
+
+
+def _process_batch(*, limit: int, created_before=None, only: int | None = None) -> list[int]:
     now = timezone.now()
-    _prepare(lead, now)
-    lead.status, lead.updated_at = LeadStatus.QUEUED, now
     with transaction.atomic():
-        # Claim and store the score in one statement: only the worker that moves it out of "new" goes on.
-        if not Lead.objects.filter(pk=lead_id, status=LeadStatus.NEW).update(
-                **{name: getattr(lead, name) for name in _SCORED_FIELDS}):
-            return False
-        _finish(lead, owner=None, actor=None, now=now)
-    return True
+        waiting = _WAITING.select_for_update(skip_locked=True, of=("self",)).filter(status=LeadStatus.NEW)
+        if created_before is not None:
+            waiting = waiting.filter(created_at__lt=created_before)
+        if only is not None:
+            waiting = waiting.filter(pk=only)
+        leads = []
+        for lead in waiting.order_by("pk")[:limit]:
+            try:
+                _prepare(lead, now)
+            except Exception:  # tagging or scoring this one failed: the others go on, it stays "new"
+                log.exception("lead %s could not be scored", lead.pk)
+                continue
+            lead.status, lead.updated_at = LeadStatus.QUEUED, now
+            leads.append(lead)
+        if not leads:
+            return []
+        routes = {lead.pk: assignment.route(lead) for lead in leads}
+        units = sorted({team.pk for team, _reason in routes.values() if team is not None})
+        if units:  # one assignment batch per unit at a time, so open counts and round robin stay exact
+            list(OrgUnit.objects.select_for_update().filter(pk__in=units).order_by("pk").values_list("pk", flat=True))
+        pools = assignment.Pools()
+        with rows_buffered(), notifications_buffered(), _lead_rows_buffered() as rows:
+            for lead in leads:
+                rows.save(lead, _SCORED_FIELDS)
+            for number, lead in enumerate(leads):
+                # Each lead its own instant, so round robin orders the batch's leads as one-by-one processing would.
+                _finish(lead, owner=None, actor=None, now=now + timedelta(microseconds=number),
+                        routed=routes[lead.pk], pools=pools)
+    return [lead.pk for lead in leads]
 
 
 def leads_process_stuck(*, older_than_seconds: int = 10, limit: int = 500) -> int:
     """Safety net (every minute and when a worker starts): "new" leads whose processing task was lost."""
-    from datetime import timedelta
-
     before = timezone.now() - timedelta(seconds=older_than_seconds)
-    ids = list(Lead.objects.filter(status=LeadStatus.NEW, created_at__lt=before)
-               .order_by("created_at").values_list("pk", flat=True)[:limit])
-    return sum(lead_process_new(lead_id=pk) for pk in ids)
+    total = 0
+    while total < limit and (done := leads_process_new(created_before=before, limit=min(
+            limit - total, setting("leads.process_batch")))):
+        total += len(done)
+    return total
+
+
+class _LeadRows:
+    """Lead updates, assignment rows and reps' last-lead times of a batch, written when the batch ends."""
+
+    def __init__(self) -> None:
+        self.leads: dict[int, Lead] = {}
+        self.fields: set[str] = set()
+        self.assignments: list[LeadAssignment] = []
+        self.last_lead_at: dict[int, object] = {}
+
+    def save(self, lead: Lead, fields) -> None:
+        self.leads[lead.pk] = lead
+        self.fields.update(fields)
+
+    def write(self) -> None:
+        if self.leads:
+            Lead.objects.bulk_update(list(self.leads.values()), sorted(self.fields))
+        LeadAssignment.objects.bulk_create(self.assignments)
+        for user_id, at in self.last_lead_at.items():
+            _note_last_lead(user_id, at)
+
+
+_rows: ContextVar[_LeadRows | None] = ContextVar("lead_rows", default=None)
+
+
+@contextlib.contextmanager
+def _lead_rows_buffered() -> Iterator[_LeadRows]:
+    rows = _LeadRows()
+    token = _rows.set(rows)
+    try:
+        yield rows
+    finally:
+        _rows.reset(token)
+    rows.write()
+
+
+def _save_lead(lead: Lead, fields: list[str]) -> None:
+    rows = _rows.get()
+    if rows is not None:
+        rows.save(lead, fields)
+    else:
+        lead.save(update_fields=fields)
+
+
+def _add_assignment(row: LeadAssignment) -> None:
+    rows = _rows.get()
+    if rows is not None:
+        rows.assignments.append(row)
+    else:
+        row.save(force_insert=True)
+
+
+def _note_last_lead(user_id: int, at) -> None:
+    rows = _rows.get()
+    if rows is not None:
+        rows.last_lead_at[user_id] = at
+    elif not SalesProfile.objects.filter(user_id=user_id).update(last_lead_at=at):
+        SalesProfile.objects.update_or_create(user_id=user_id, defaults={"last_lead_at": at})
 
 
 def _prepare(lead: Lead, now) -> None:
@@ -326,8 +487,9 @@ def _prepare(lead: Lead, now) -> None:
     _apply_score(lead, now)
 
 
-def _finish(lead: Lead, *, owner: User | None, actor, now) -> None:
-    """Announce the stored, scored lead and assign it (inside the caller's transaction)."""
+def _finish(lead: Lead, *, owner: User | None, actor, now, routed=None, pools: assignment.Pools | None = None) -> None:
+    """Announce the stored, scored lead and assign it (inside the caller's transaction). `routed` and `pools`: a
+    worker's batch has routed the lead and locked its unit already."""
     audit_record(entity="lead", entity_id=lead.pk, action="created", actor=lead.created_by,
                  changes={"score": (None, lead.score)})
     event_emit(name="lead.created", entity="lead", entity_id=lead.pk, actor=lead.created_by,
@@ -336,7 +498,7 @@ def _finish(lead: Lead, *, owner: User | None, actor, now) -> None:
         _set_owner(lead, owner=owner, team=owner.org_unit, kind=AssignmentKind.MANUAL, actor=actor,
                    reason=_("由 %(name)s 手工录入并跟进") % {"name": owner.display_name}, steps=[], now=now)
     else:
-        lead_assign(lead=lead, actor=None, now=now, locked=True)
+        lead_assign(lead=lead, actor=None, now=now, locked=True, routed=routed, pools=pools)
     from shangji.leads.nurture import after_scoring
 
     after_scoring(lead, previous_score=None)
@@ -379,17 +541,20 @@ def _locked(lead: Lead) -> Lead:
 
 @transaction.atomic(savepoint=False)  # nothing here is caught and retried inside a caller's transaction
 def lead_assign(*, lead: Lead, actor=None, kind: str = AssignmentKind.AUTO, exclude: tuple[int, ...] = (),
-                now=None, locked: bool = False) -> Lead:
+                now=None, locked: bool = False, routed=None, pools: assignment.Pools | None = None) -> Lead:
     """Run the assignment chain. Nobody available → the lead waits in the team queue and its manager is told.
-    `locked`: the caller already holds the lead's row (it has just written it in this transaction)."""
+    `locked`: the caller already holds the lead's row (it has just written it in this transaction).
+    `routed` and `pools` (a worker's batch): the lead's route, and its unit's candidates read under the unit's lock."""
     now = now or timezone.now()
     fresh = lead if locked else _locked(lead)
     if not fresh.is_open:
         return fresh
-    routed = assignment.route(fresh)
-    if routed[0] is not None:  # one assignment per team at a time, so open counts and round robin stay exact
+    routed = routed or assignment.route(fresh)
+    if routed[0] is not None and pools is None:  # one assignment per team at a time: exact open counts, round robin
         list(OrgUnit.objects.select_for_update().filter(pk=routed[0].pk).values_list("pk", flat=True))
-    decision = assignment.decide(fresh, exclude=exclude, now=now, routed=routed)
+    decision = assignment.decide(fresh, exclude=exclude, now=now, routed=routed, pools=pools)
+    if decision.owner is not None and pools is not None:
+        pools.assigned(decision.owner.pk, now)
     if decision.owner is None:
         _queue(fresh, team=decision.team, kind=kind, actor=actor, reason=decision.reason, steps=decision.steps,
                now=now)
@@ -415,12 +580,10 @@ def _set_owner(lead: Lead, *, owner: User, team: OrgUnit | None, kind: str, acto
     if lead.status == LeadStatus.QUEUED or kind in (AssignmentKind.SLA, AssignmentKind.RECYCLE):
         lead.status = LeadStatus.ASSIGNED if lead.first_contact_at is None else LeadStatus.CONTACTED
     lead.silent_since = None
-    lead.save(update_fields=["owner", "team", "assigned_at", "assignment_reason", "status", "silent_since",
-                             "updated_at"])
-    LeadAssignment.objects.create(lead=lead, kind=kind, from_owner_id=previous, to_owner=owner, team=lead.team,
-                                  reason=reason[:500], steps=steps, actor=actor, at=now)
-    if not SalesProfile.objects.filter(user=owner).update(last_lead_at=now):
-        SalesProfile.objects.update_or_create(user=owner, defaults={"last_lead_at": now})
+    _save_lead(lead, ["owner", "team", "assigned_at", "assignment_reason", "status", "silent_since", "updated_at"])
+    _add_assignment(LeadAssignment(lead=lead, kind=kind, from_owner_id=previous, to_owner=owner, team=lead.team,
+                                   reason=reason[:500], steps=steps, actor=actor, at=now))
+    _note_last_lead(owner.pk, now)
     audit_record(entity="lead", entity_id=lead.pk, action="assigned", actor=actor,
                  changes={"owner_id": (previous, owner.pk)}, note=reason[:500])
     event_emit(name="lead.assigned", entity="lead", entity_id=lead.pk, actor=actor,
@@ -458,9 +621,9 @@ def _queue(lead: Lead, *, team: OrgUnit | None, kind: str, actor, reason: str, s
     previous = lead.owner_id
     lead.owner, lead.team, lead.status = None, team, LeadStatus.QUEUED
     lead.assignment_reason, lead.updated_at = reason[:500], now
-    lead.save(update_fields=["owner", "team", "status", "assignment_reason", "updated_at"])
-    LeadAssignment.objects.create(lead=lead, kind=AssignmentKind.QUEUE, from_owner_id=previous, to_owner=None,
-                                  team=team, reason=reason[:500], steps=steps, actor=actor, at=now)
+    _save_lead(lead, ["owner", "team", "status", "assignment_reason", "updated_at"])
+    _add_assignment(LeadAssignment(lead=lead, kind=AssignmentKind.QUEUE, from_owner_id=previous, to_owner=None,
+                                   team=team, reason=reason[:500], steps=steps, actor=actor, at=now))
     event_emit(name="lead.queued", entity="lead", entity_id=lead.pk, actor=actor,
                payload={"changed": ["owner"], "previous": {"owner": previous}, "team": team.pk if team else None})
     notification_send(recipients=team_managers(team),

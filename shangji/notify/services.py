@@ -8,9 +8,13 @@ a worker stops (the periodic sweep picks up due and abandoned rows).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -48,33 +52,69 @@ def notification_send(*, recipients, title: str, body: str, link: str = "", enti
                       entity_id: int | None = None, source: str = "", actor=None) -> list[Notification]:
     """A3: one inbox row per active recipient (duplicates dropped), then per the recipients' preferences an
     e-mail each and ONE message per group robot covering everyone routed to it (their mobiles mentioned).
-    `recipients` are users or user ids. Sending starts after the caller's transaction commits."""
+    `recipients` are users or user ids. Sending starts after the caller's transaction commits.
+    Inside notifications_buffered() nothing is written yet and the answer is []."""
     title = " ".join(clean_text(title).split())[:200]
     if not title:
         raise ValidationError({"title": [_("请填写通知标题。")]})
-    body = clean_text(body)[:5000]
-    link = _checked_link(link)
+    message = _Message(_user_ids(recipients), title=title, body=clean_text(body)[:5000], link=_checked_link(link),
+                       entity=clean_text(entity)[:40], entity_id=entity_id, source=clean_text(source)[:40])
+    buffered = _buffer.get()
+    if buffered is not None:
+        buffered.append(message)
+        return []
     # Validated before any write, so joining the caller's transaction needs no savepoint (two round trips saved
     # on the scan-to-rep path); a database error aborts the caller's transaction either way.
     with transaction.atomic(savepoint=False):
-        return _notifications_write(_user_ids(recipients), title=title, body=body, link=link, entity=entity,
-                                    entity_id=entity_id, source=source)
+        return _notifications_write([message])
 
 
-def _notifications_write(ids: list[int], *, title, body, link, entity, entity_id, source) -> list[Notification]:
+@dataclass
+class _Message:
+    recipient_ids: list[int]
+    title: str
+    body: str
+    link: str
+    entity: str
+    entity_id: int | None
+    source: str
+
+
+_buffer: ContextVar[list[_Message] | None] = ContextVar("notifications_buffer", default=None)
+
+
+@contextlib.contextmanager
+def notifications_buffered() -> Iterator[None]:
+    """Inside this block notification_send only collects its messages; leaving the block writes them all with
+    one statement per table (the worker's lead batches). Use it inside the transaction that must hold the rows."""
+    if _buffer.get() is not None:
+        yield
+        return
+    messages: list[_Message] = []
+    token = _buffer.set(messages)
+    try:
+        yield
+    finally:
+        _buffer.reset(token)
+    if messages:
+        with transaction.atomic(savepoint=False):
+            _notifications_write(messages)
+
+
+def _notifications_write(messages: list[_Message]) -> list[Notification]:
+    ids = {pk for message in messages for pk in message.recipient_ids}
     users = User.objects.filter(pk__in=ids, is_active=True).select_related("org_unit").in_bulk()
-    ordered = [users[pk] for pk in ids if pk in users]
-    if not ordered:
-        return []
     now = timezone.now()
-    notifications = Notification.objects.bulk_create([
-        Notification(recipient=user, title=title, body=body, link=link, entity=clean_text(entity)[:40],
-                     entity_id=entity_id, source=clean_text(source)[:40], created_at=now)
-        for user in ordered
-    ])
-    preferences = _preferences([user.pk for user in ordered])
-    deliveries = _email_deliveries(notifications, preferences, now) + _robot_deliveries(notifications, preferences,
-                                                                                        now)
+    batches = [[Notification(recipient=users[pk], title=m.title, body=m.body, link=m.link, entity=m.entity,
+                             entity_id=m.entity_id, source=m.source, created_at=now)
+                for pk in m.recipient_ids if pk in users] for m in messages]
+    notifications = Notification.objects.bulk_create([n for batch in batches for n in batch])
+    if not notifications:
+        return []
+    preferences = _preferences(list({n.recipient_id for n in notifications}))
+    deliveries = _email_deliveries(notifications, preferences, now)
+    for batch in batches:  # one robot message per notification_send call, as if each were written alone
+        deliveries += _robot_deliveries(batch, preferences, now) if batch else []
     created = Delivery.objects.bulk_create(deliveries)
     _enqueue_on_commit([delivery.pk for delivery in created])
     return notifications
@@ -276,9 +316,14 @@ def delivery_attempt(*, delivery_id: int) -> Delivery:
     except Exception as error:  # a bug must not leave the row "sending" until its lease ends
         log.exception("delivery %s: unexpected error", delivery_id)
         return _record_failure(delivery, _("内部错误：%(error)s") % {"error": error}, None, permanent=False)
-    Delivery.objects.filter(pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.PENDING]).update(
-        status=DeliveryStatus.DELIVERED, delivered_at=timezone.now(), last_status_code=status_code, last_error="")
-    delivery.refresh_from_db()
+    outcome = {"status": DeliveryStatus.DELIVERED, "delivered_at": timezone.now(), "last_status_code": status_code,
+               "last_error": ""}
+    if Delivery.objects.filter(pk=delivery.pk, status__in=[DeliveryStatus.SENDING, DeliveryStatus.PENDING]).update(
+            **outcome):
+        for name, value in outcome.items():  # what was just written: no read back on the scan-to-rep path
+            setattr(delivery, name, value)
+    else:
+        delivery.refresh_from_db()
     return delivery
 
 

@@ -42,3 +42,4 @@ class OptionalField(models.TextChoices):
     COMPETITOR_PRICE = "competitor_price", _("竞品价格")
     STOCK_LEVEL = "stock_level", _("库存数量")
     NOTES = "notes", _("拜访备注")
+    RECORDING = "recording", _("拜访录音")

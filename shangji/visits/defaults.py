@@ -1,5 +1,7 @@
 """The vocabularies a new company starts with (installed by migration 0002; sales ops edit them afterwards)."""
 
+from django.utils import timezone
+
 from shangji.visits.signals import DEFAULT_RULES
 
 OBJECTIONS = (
@@ -37,3 +39,28 @@ def install(apps) -> None:
             objection = ObjectionType.objects.create(name=name, sequence=position)
             TalkTrack.objects.bulk_create([TalkTrack(objection=objection, title=title, answer=answer, sequence=order)
                                            for order, (title, answer) in enumerate(tracks)])
+
+
+# V2: a high-risk signal in a visit becomes a to-do for the rep and a notice to their manager — an ordinary,
+# editable automation rule (installed by migration 0005; the signal words and risk levels are the dictionary's).
+RULE_KEYS = ["visit-high-risk-signal"]
+
+
+def install_rules(Rule) -> None:  # noqa: N803  (historical model from migrations)
+    """Create the shipped visit rules unless a rule with their key exists (an edited one is left as it is)."""
+    now = timezone.now()
+    Rule.objects.get_or_create(key="visit-high-risk-signal", defaults=dict(
+        name="拜访发现高风险信号", sequence=200, entity="visit", trigger="condition_true",
+        description="拜访记录中出现高风险信号（缺货、竞品进场、投诉、回款、客户流失风险等，见信号词典）时，"
+                    "给拜访人创建处理待办，并通知其上级（V2）。",
+        conditions={"match": "all", "items": [{"field": "has_high_risk_signal", "op": "is_true"}]},
+        actions=[
+            {"type": "create_task", "to": [{"kind": "owner"}], "title": "处理{high_risk_signals}：{customer.name}",
+             "body": "{visited_at} 拜访发现：{high_risk_evidence}。本次承诺动作：{committed_action}。",
+             "due_setting": "visits.high_risk_todo_hours"},
+            {"type": "notify", "to": [{"kind": "manager", "levels": 1}],
+             "title": "拜访发现高风险信号：{customer.name}（{high_risk_signals}）",
+             "body": "{owner} 于 {visited_at} 拜访 {customer.name}（{customer.grade}）发现：{high_risk_evidence}。"
+                     "已给 {owner} 创建处理待办。"},
+        ],
+        created_at=now, updated_at=now))

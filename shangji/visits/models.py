@@ -60,6 +60,11 @@ class Visit(models.Model):
     version = models.PositiveIntegerField(_("版本"), default=1)  # each accepted change +1; a stale phone copy conflicts
     created_at = models.DateTimeField(_("创建时间"))
     updated_at = models.DateTimeField(_("更新时间"))
+    # Derived at write time for the manager's page (V4), so 500k visits aggregate without date arithmetic in SQL:
+    # seconds from the visit to the server's receipt, and whether the committed action was done by the next visit
+    # to the customer (None: no later visit yet, i.e. pending).
+    record_delay_s = models.IntegerField(_("记录延迟（秒）"), null=True, blank=True, editable=False)
+    action_done = models.BooleanField(_("承诺动作已完成"), null=True, blank=True, editable=False)
 
     objects = VisitQuerySet.as_manager()
 
@@ -222,3 +227,169 @@ class Reward(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WeeklyBriefQuerySet(VisibleQuerySet):
+    pass
+
+
+class WeeklyBrief(models.Model):
+    """One rep's 《我的客户洞察简报》 for the 7 days ending `week_start + 6` (V7). `sections` holds the computed
+    facts (names, counts, amounts); the sentences are written from them when shown, in the reader's language."""
+
+    rep = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="weekly_briefs",
+                            verbose_name=_("销售"))
+    week_start = models.DateField(_("周起始日"))
+    sections = models.JSONField(_("内容"), default=dict)
+    created_at = models.DateTimeField(_("生成时间"))
+
+    objects = WeeklyBriefQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-week_start", "-id"]
+        constraints = [models.UniqueConstraint(fields=["rep", "week_start"], name="weekly_brief_once_per_week")]
+        verbose_name = _("客户洞察简报")
+        verbose_name_plural = _("客户洞察简报")
+
+    def __str__(self) -> str:
+        return f"{self.rep} {self.week_start}"
+
+    @property
+    def week_end(self):
+        from datetime import timedelta
+
+        return self.week_start + timedelta(days=6)
+
+    @classmethod
+    def visibility_q(cls, scope: Scope) -> Q:
+        """A rep's own briefs and, for managers, their subtree's reps' (O2)."""
+        return Q(rep_id__in=scope.owner_ids)
+
+
+class RollupQuerySet(VisibleQuerySet):
+    pass
+
+
+class VisitDay(models.Model):
+    """The manager's page's counts (V3, V4) of one rep's visits on one company-time day with customers of one city
+    and one record-delay bucket, kept by services in the visit's transaction (see shangji/visits/rollups.py).
+
+    `delay_hours` is the record delay rounded up to whole hours (0 for a record at or before the visit time, capped
+    one past the largest allowed `visits.record_within_hours`; None when not recorded): a visit is timely for a
+    limit of h hours exactly when its bucket is ≤ h, so any value of the setting is answered without a rebuild.
+    `team` is the rep's team when the row was last written (a rep who changes teams keeps past days in the old
+    team), `city` the customer's city then."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False,
+                              verbose_name=_("拜访人"))
+    day = models.DateField(_("日期"))
+    city = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                             db_index=False, verbose_name=_("客户地市"))
+    team = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                             db_index=False, verbose_name=_("团队"))
+    delay_hours = models.PositiveSmallIntegerField(_("记录延迟（整小时）"), null=True, blank=True)
+    recorded = models.PositiveIntegerField(_("已记录"), default=0)
+    checked_in_only = models.PositiveIntegerField(_("签到未记录"), default=0)
+    actions_done = models.PositiveIntegerField(_("承诺已完成"), default=0)
+    actions_missed = models.PositiveIntegerField(_("承诺未完成"), default=0)
+    actions_pending = models.PositiveIntegerField(_("承诺待确认"), default=0)
+    checkin_ok = models.PositiveIntegerField(_("签到正常"), default=0)
+    checkin_far = models.PositiveIntegerField(_("签到过远"), default=0)
+    checkin_no_customer_location = models.PositiveIntegerField(_("客户未设置位置"), default=0)
+    checkin_no_position = models.PositiveIntegerField(_("未获取到定位"), default=0)
+    photos = models.PositiveIntegerField(_("照片"), default=0)
+    photos_clean = models.PositiveIntegerField(_("无异常照片"), default=0)
+    photo_no_exif = models.PositiveIntegerField(_("照片无拍摄信息"), default=0)
+    photo_far = models.PositiveIntegerField(_("拍摄地点过远"), default=0)
+    photo_early = models.PositiveIntegerField(_("拍摄时间早于拜访"), default=0)
+    photo_late = models.PositiveIntegerField(_("拍摄时间晚于记录"), default=0)
+    photo_no_gps = models.PositiveIntegerField(_("照片无拍摄地点"), default=0)
+    photo_no_time = models.PositiveIntegerField(_("照片无拍摄时间"), default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "owner", "id"]
+        indexes = [models.Index(fields=["day", "owner"], name="visit_day_by_day"),
+                   models.Index(fields=["owner", "day"], name="visit_day_by_owner")]
+        verbose_name = _("拜访日汇总")
+        verbose_name_plural = _("拜访日汇总")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.day}"
+
+    @classmethod
+    def visibility_q(cls, scope: Scope) -> Q:
+        return Q(owner_id__in=scope.owner_ids)
+
+
+class VisitProblem(models.Model):
+    """One customer problem of a recorded visit (V2 top problems): a medium or high risk signal, or a pain keyword.
+    `team` and `city` are the rep's team and the customer's city when the row was written. `prev_day` is the day of
+    the previous row of the same (team, customer, problem), so the distinct customers of a team's problem in a
+    period are the period's rows whose `prev_day` is before it — a count, not a COUNT(DISTINCT)."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="+", db_index=False,
+                              verbose_name=_("拜访"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False,
+                              verbose_name=_("拜访人"))
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False,
+                                 verbose_name=_("客户"))
+    team = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                             db_index=False, verbose_name=_("团队"))
+    city = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                             db_index=False, verbose_name=_("客户地市"))
+    day = models.DateField(_("日期"))
+    prev_day = models.DateField(_("上次出现日期"), null=True, blank=True)
+    source = models.CharField(_("来源"), max_length=8)  # "signal" | "keyword"
+    code = models.CharField(_("问题"), max_length=40)  # the signal kind, or the keyword itself
+    label = models.CharField(_("名称"), max_length=40)
+    risk = models.CharField(_("风险等级"), max_length=10, blank=True)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "id"]
+        indexes = [models.Index(fields=["team", "source", "code", "day", "prev_day"], name="visit_problem_by_team"),
+                   models.Index(fields=["day", "team", "source", "code", "prev_day"], name="visit_problem_by_day"),
+                   models.Index(fields=["owner", "day"], name="visit_problem_by_owner"),
+                   models.Index(fields=["customer"], name="visit_problem_by_customer"),
+                   models.Index(fields=["visit"], name="visit_problem_by_visit")]
+        verbose_name = _("拜访问题")
+        verbose_name_plural = _("拜访问题")
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.day}"
+
+    @classmethod
+    def visibility_q(cls, scope: Scope) -> Q:
+        return Q(owner_id__in=scope.owner_ids)
+
+
+class VisitRecording(models.Model):
+    """An audio recording of a visit (V2: what the customer said, in their words). The format is what the bytes are
+    (magic numbers), not what the phone declared; `duration_s` is read only where the header gives it cheaply."""
+
+    client_id = models.UUIDField(_("客户端编号"), unique=True)
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="recordings", verbose_name=_("拜访"))
+    file = models.FileField(_("文件"), upload_to="visits/audio/%Y/%m/")
+    content_type = models.CharField(_("文件类型"), max_length=40)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    duration_s = models.FloatField(_("时长（秒）"), null=True, blank=True)
+    created_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("拜访录音")
+        verbose_name_plural = _("拜访录音")
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} #{self.pk}"
+
+    @property
+    def duration_text(self) -> str:
+        """"1:05" for 65 seconds, "" when unknown."""
+        if self.duration_s is None:
+            return ""
+        seconds = max(1, round(self.duration_s))
+        return f"{seconds // 60}:{seconds % 60:02d}"

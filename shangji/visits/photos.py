@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from PIL import ExifTags, Image
 
 from shangji.core.geo import distance_m
@@ -317,4 +317,5 @@ def _duration_text(gap: timedelta) -> str:
         if rest:
             return _("%(hours)s 小时 %(minutes)s 分钟") % {"hours": hours, "minutes": rest}
         return _("%(hours)s 小时") % {"hours": hours}
-    return _("%(days)s 天") % {"days": minutes // (24 * 60)}
+    days = minutes // (24 * 60)
+    return ngettext("%(days)s 天", "%(days)s 天", days) % {"days": days}

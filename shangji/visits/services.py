@@ -8,12 +8,13 @@ row, event, signals, points and follow-up timer.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -28,9 +29,10 @@ from shangji.core.text import clean_text
 from shangji.core.timers import timer_cancel, timer_start
 from shangji.customers.models import Customer
 from shangji.pipeline.models import Product
+from shangji.visits import audio, rollups
 from shangji.visits import photos as photo_checks
 from shangji.visits.choices import CheckInFlag, OptionalField, PhotoKind, VisitStatus
-from shangji.visits.models import ObjectionType, PointEntry, SignalKind, Visit, VisitPhoto, VisitSignal
+from shangji.visits.models import ObjectionType, PointEntry, SignalKind, Visit, VisitPhoto, VisitRecording, VisitSignal
 from shangji.visits.signals import SignalRule, extract
 
 FOLLOW_UP_TIMER = "visit_follow_up"
@@ -214,6 +216,7 @@ def _apply(actor, client_id: str, item: dict) -> SyncResult:
     if visit is not None and visit.owner_id != actor.pk:
         raise ValidationError({"client_id": [_("客户端编号已被占用。")]})
     values["customer_id"] = customer.pk
+    before_key = set() if visit is None else rollups.key_of(visit.owner_id, visit.visited_at)
     if visit is None:
         visit = Visit(client_id=client_id, owner=actor, created_at=now, updated_at=now, **values)
         _derive(visit, customer, now, previous=None)
@@ -239,6 +242,8 @@ def _apply(actor, client_id: str, item: dict) -> SyncResult:
         changes = {key: (current[key], value) for key, value in values.items() if current[key] != value}
         outcome = "updated"
     _after_write(visit, actor=actor, changes=changes, created=outcome == "created")
+    judged = visit_actions_refresh(customer_ids={visit.customer_id, *changes.get("customer_id", ())} - {None})
+    visit_rollups_refresh(keys=before_key | rollups.key_of(visit.owner_id, visit.visited_at) | judged)
     return SyncResult(client_id, outcome, visit.pk, visit.version)
 
 
@@ -257,6 +262,8 @@ def _derive(visit: Visit, customer: Customer, now, *, previous: dict | None) -> 
         visit.recorded_at = now
     tolerance = timedelta(minutes=setting("visits.clock_tolerance_minutes"))
     visit.device_clock_off = bool(visit.device_recorded_at and visit.device_recorded_at > now + tolerance)
+    visit.record_delay_s = (int((visit.recorded_at - visit.visited_at).total_seconds())
+                            if visit.recorded_at and visit.visited_at else None)
 
 
 def _checkin(visit: Visit, customer: Customer) -> tuple[int | None, str]:
@@ -274,12 +281,14 @@ def _after_write(visit: Visit, *, actor, changes: dict, created: bool) -> None:
     audit_record(entity="visit", entity_id=visit.pk, action="created" if created else "updated", actor=actor,
                  changes=changes)
     if visit.status == VisitStatus.RECORDED:
+        before = dict(VisitSignal.objects.filter(visit=visit).values_list("kind", "risk"))
         found = _signals_refresh(visit)
         _points_award(visit)
         event_emit(name="visit.recorded" if "status" in changes or created else "visit.updated", entity="visit",
                    entity_id=visit.pk, actor=actor,
                    payload={"customer": visit.customer_id, "signals": [f.kind for f in found],
-                            "high_risk": [f.kind for f in found if f.risk == "high"]})
+                            "high_risk": [f.kind for f in found if f.risk == "high"],
+                            **_rule_changes(changes, before, found)})
     _follow_up_clock(visit)
 
 
@@ -308,6 +317,8 @@ def _completed_fields(visit: Visit) -> set[str]:
         done.add(OptionalField.STOCK_LEVEL)
     if len(visit.notes) >= setting("visits.notes_min_chars"):
         done.add(OptionalField.NOTES)
+    if visit.recordings.exists():
+        done.add(OptionalField.RECORDING)
     return done
 
 
@@ -365,11 +376,11 @@ def visit_photo_add(*, actor, visit: Visit, client_id: str, kind: str, data: byt
         client_id = str(uuid.UUID(str(client_id)))
     except ValueError:
         raise ValidationError({"client_id": [_("缺少有效的客户端编号（UUID）。")]}) from None
+    if visit.owner_id != actor.pk:  # a manager sees the visit but does not record it
+        raise PermissionDenied(_("只能给自己的拜访上传照片。"))
     existing = VisitPhoto.objects.filter(client_id=client_id, visit=visit).first()
     if existing is not None:
         return existing, False
-    if visit.owner_id != actor.pk:
-        raise ValidationError({"visit": [_("只能给自己的拜访上传照片。")]})
     if kind not in PhotoKind.values:
         raise ValidationError({"kind": [_("照片类型不正确。")]})
     info = photo_checks.read_image(data, max_bytes=setting("visits.photo_max_mb") * 1024 * 1024,
@@ -397,6 +408,7 @@ def visit_photo_add(*, actor, visit: Visit, client_id: str, kind: str, data: byt
             audit_record(entity="visit", entity_id=visit.pk, action="photo_added", actor=actor,
                          changes={"photo": (None, f"{kind} {filename}"[:100])})
             _points_award(visit)
+            visit_rollups_refresh(keys=rollups.key_of(visit.owner_id, visit.visited_at))
     except IntegrityError:  # the same photo arrived twice at once, or the id belongs to another visit's photo
         photo.file.delete(save=False)
         stored = VisitPhoto.objects.filter(client_id=client_id, visit=visit).first()
@@ -411,3 +423,428 @@ def visit_photo_add(*, actor, visit: Visit, client_id: str, kind: str, data: byt
 
 def _coordinate(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rewards (V1): points buy what admins define
+
+
+def points_balance(*, user) -> int:
+    """What the rep can spend: everything earned minus everything redeemed."""
+    from django.db.models import Sum
+
+    return PointEntry.objects.filter(user=user).aggregate(total=Sum("points"))["total"] or 0
+
+
+def reward_redeem(*, actor, reward) -> PointEntry:
+    """Spend points on a reward: a negative ledger row, an audit row, and a notice to the rep's manager, who
+    arranges the reward. The rep's user row is locked first, so two redemptions at once are applied one after
+    the other and the second sees the first's spending (never an overdraft)."""
+    from shangji.automation.actions import managers_above
+    from shangji.notify.services import notification_send
+    from shangji.org.models import User
+    from shangji.visits.models import Reward
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True).get()
+        reward = Reward.objects.filter(pk=reward.pk).first()
+        if reward is None or not reward.is_active:
+            raise ValidationError({"reward": [_("该奖励已停止兑换，请刷新页面后选择其他奖励。")]})
+        balance = points_balance(user=actor)
+        if balance < reward.cost:
+            raise ValidationError({"reward": [
+                _("积分不足：兑换“%(reward)s”需要 %(cost)s 分，你现有 %(balance)s 分。")
+                % {"reward": reward.name, "cost": reward.cost, "balance": balance}]})
+        entry = PointEntry.objects.create(user=actor, reward=reward, points=-reward.cost, created_at=timezone.now())
+        audit_record(entity="reward", entity_id=reward.pk, action="redeemed", actor=actor,
+                     changes={"points_balance": (balance, balance - reward.cost)},
+                     note=_("%(user)s 兑换“%(reward)s”") % {"user": actor.display_name, "reward": reward.name})
+        event_emit(name="reward.redeemed", entity="reward", entity_id=reward.pk, actor=actor,
+                   payload={"user": actor.pk, "cost": reward.cost, "entry": entry.pk})
+        notification_send(
+            recipients=managers_above(actor),
+            title=_("积分兑换：%(user)s 兑换了“%(reward)s”") % {"user": actor.display_name, "reward": reward.name},
+            body=_("消耗 %(cost)s 积分（剩余 %(left)s 分）。请安排兑现：%(description)s")
+            % {"cost": reward.cost, "left": balance - reward.cost, "description": reward.description or reward.name},
+            entity="reward", entity_id=reward.pk, source="visit_points", actor=actor)
+    return entry
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Vocabularies sales ops edit (V2 signal dictionary, V6 objections and talk tracks, V1 rewards)
+
+SIGNAL_WORD_MAX_CHARS = 40  # VisitSignal.word keeps 40 characters
+SIGNAL_WORDS_MAX = 200  # a bound on one entry's size, not a business rule
+_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+
+def _changes(row, values: dict) -> dict:
+    return {key: (getattr(row, key), value) for key, value in values.items() if getattr(row, key) != value}
+
+
+def _save_row(row, values: dict, *, entity: str, actor, created: bool):
+    """Apply `values` to a locked (or new) row and write the audit rows of what changed."""
+    changes = {key: (None, value) for key, value in values.items()} if created else _changes(row, values)
+    if not changes:
+        return row
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.save()
+    audit_record(entity=entity, entity_id=row.pk, action="created" if created else "updated", actor=actor,
+                 changes=changes)
+    return row
+
+
+def signal_words(raw) -> list[str]:
+    """Trigger words from the editor: split on commas, 、, spaces or new lines; blanks and repeats dropped."""
+    if isinstance(raw, str):
+        raw = re.split(r"[,，、\s]+", raw)
+    return list(dict.fromkeys(clean_text(word).strip() for word in raw or [] if clean_text(word).strip()))
+
+
+def signal_kind_save(*, actor, kind: SignalKind | None, code: str, label: str, risk: str, words, is_active: bool,
+                     sequence: int | None = None) -> SignalKind:
+    """Create or change an entry of the signal dictionary (V2). The code names the signal in stored visit signals
+    and rules, so it is fixed once created. New visits use the change at once: signal_rules() reads the rows."""
+    from shangji.visits.choices import Risk
+
+    errors: dict[str, list[str]] = {}
+    label = clean_text(label or "").strip()
+    words = signal_words(words)
+    if kind is None:
+        code = (code or "").strip()
+        if not _CODE.match(code):
+            errors["code"] = [_("代码须为 2–40 个小写英文字母、数字或下划线，以字母开头，如 stock_out。")]
+        elif SignalKind.objects.filter(code=code).exists():
+            errors["code"] = [_("代码“%(code)s”已被其他信号使用。") % {"code": code}]
+    if not label:
+        errors["label"] = [_("请填写信号名称。")]
+    elif len(label) > 40:
+        errors["label"] = [_("信号名称最多 40 个字。")]
+    if risk not in Risk.values:
+        errors["risk"] = [_("请选择风险等级。")]
+    shortest = setting("visits.signal_word_min_chars")
+    if not words:
+        errors["words"] = [_("请至少填写一个触发词。")]
+    elif len(words) > SIGNAL_WORDS_MAX:
+        errors["words"] = [_("触发词最多 %(n)s 个。") % {"n": SIGNAL_WORDS_MAX}]
+    else:
+        bad = [word for word in words if not shortest <= len(word) <= SIGNAL_WORD_MAX_CHARS]
+        if bad:
+            errors["words"] = [_("触发词须为 %(low)s–%(high)s 个字：%(words)s。") % {
+                "low": shortest, "high": SIGNAL_WORD_MAX_CHARS, "words": "、".join(bad[:5])}]
+        else:
+            try:
+                SignalRule(kind=code or "x", label=label or "x", risk=risk if risk in Risk.values else "low",
+                           words=tuple(words))
+            except ValueError as error:
+                errors["words"] = [str(error)]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        values = {"label": label, "risk": risk, "words": words, "is_active": bool(is_active)}
+        if kind is None:
+            last = SignalKind.objects.order_by("-sequence").values_list("sequence", flat=True).first()
+            values.update(code=code, sequence=sequence if sequence is not None else (last or 0) + 1)
+            return _save_row(SignalKind(), values, entity="signal_kind", actor=actor, created=True)
+        kind = SignalKind.objects.select_for_update().get(pk=kind.pk)
+        if sequence is not None:
+            values["sequence"] = sequence
+        return _save_row(kind, values, entity="signal_kind", actor=actor, created=False)
+
+
+def _move(model, row, *, actor, offset: int, entity: str, within: dict | None = None):
+    """Swap a row with its neighbour in `sequence` order (numbering the list 0, 1, 2 … first, so rows that
+    share a number still move)."""
+    with transaction.atomic():
+        rows = list(model.objects.select_for_update().filter(**(within or {})).order_by("sequence", "id"))
+        index = next((i for i, other in enumerate(rows) if other.pk == row.pk), None)
+        target = None if index is None else index + (1 if offset > 0 else -1)
+        if target is None or not 0 <= target < len(rows):
+            return
+        rows[index], rows[target] = rows[target], rows[index]
+        for position, other in enumerate(rows):
+            if other.sequence != position:
+                model.objects.filter(pk=other.pk).update(sequence=position)
+        audit_record(entity=entity, entity_id=row.pk, action="moved", actor=actor,
+                     changes={"sequence": (index, target)})
+
+
+def signal_kind_move(*, actor, kind: SignalKind, offset: int) -> None:
+    _move(SignalKind, kind, actor=actor, offset=offset, entity="signal_kind")
+
+
+def objection_save(*, actor, objection: ObjectionType | None, name: str, is_active: bool) -> ObjectionType:
+    """Create, rename, switch on or off an objection type (V6). A switched-off type leaves the phone's pick list;
+    visits that logged it keep it."""
+    name = clean_text(name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("请填写异议名称。")]})
+    if len(name) > 40:
+        raise ValidationError({"name": [_("异议名称最多 40 个字。")]})
+    clash = ObjectionType.objects.filter(name=name).exclude(pk=getattr(objection, "pk", None))
+    if clash.exists():
+        raise ValidationError({"name": [_("已有名为“%(name)s”的异议。") % {"name": name}]})
+    with transaction.atomic():
+        values = {"name": name, "is_active": bool(is_active)}
+        if objection is None:
+            last = ObjectionType.objects.order_by("-sequence").values_list("sequence", flat=True).first()
+            values["sequence"] = (last or 0) + 1
+            return _save_row(ObjectionType(), values, entity="objection_type", actor=actor, created=True)
+        objection = ObjectionType.objects.select_for_update().get(pk=objection.pk)
+        return _save_row(objection, values, entity="objection_type", actor=actor, created=False)
+
+
+def objection_move(*, actor, objection: ObjectionType, offset: int) -> None:
+    _move(ObjectionType, objection, actor=actor, offset=offset, entity="objection_type")
+
+
+def talk_track_save(*, actor, objection: ObjectionType, track=None, title: str, answer: str):
+    """Add or change a standard answer to an objection (the talk-track library)."""
+    from shangji.visits.models import TalkTrack
+
+    title, answer = clean_text(title or "").strip(), clean_text(answer or "").strip()
+    errors = {}
+    if not title:
+        errors["title"] = [_("请填写话术标题。")]
+    elif len(title) > 60:
+        errors["title"] = [_("话术标题最多 60 个字。")]
+    if not answer:
+        errors["answer"] = [_("请填写话术内容。")]
+    elif len(answer) > 2000:
+        errors["answer"] = [_("话术内容最多 2000 个字。")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if track is None:
+            last = objection.talk_tracks.order_by("-sequence").values_list("sequence", flat=True).first()
+            return _save_row(TalkTrack(objection=objection), {"title": title, "answer": answer,
+                                                              "sequence": (last or 0) + 1},
+                             entity="talk_track", actor=actor, created=True)
+        track = TalkTrack.objects.select_for_update().get(pk=track.pk)
+        return _save_row(track, {"title": title, "answer": answer}, entity="talk_track", actor=actor, created=False)
+
+
+def talk_track_move(*, actor, track, offset: int) -> None:
+    from shangji.visits.models import TalkTrack
+
+    _move(TalkTrack, track, actor=actor, offset=offset, entity="talk_track", within={"objection": track.objection_id})
+
+
+def talk_track_delete(*, actor, track) -> None:
+    with transaction.atomic():
+        audit_record(entity="talk_track", entity_id=track.pk, action="deleted", actor=actor,
+                     changes={"title": (track.title, None)})
+        track.delete()
+
+
+def reward_save(*, actor, reward=None, name: str, description: str, cost, is_active: bool):
+    """Create or change a reward points buy (V1). A switched-off reward can no longer be redeemed; redemptions
+    already made keep it in the ledger."""
+    from shangji.visits.models import Reward
+
+    name, description = clean_text(name or "").strip(), clean_text(description or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = [_("请填写奖励名称。")]
+    elif len(name) > 60:
+        errors["name"] = [_("奖励名称最多 60 个字。")]
+    elif Reward.objects.filter(name=name).exclude(pk=getattr(reward, "pk", None)).exists():
+        errors["name"] = [_("已有名为“%(name)s”的奖励。") % {"name": name}]
+    if len(description) > 200:
+        errors["description"] = [_("说明最多 200 个字。")]
+    try:
+        cost = int(cost)
+        if not 1 <= cost <= 1_000_000:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["cost"] = [_("所需积分须为 1 到 1000000 之间的整数。")]
+    if errors:
+        raise ValidationError(errors)
+    values = {"name": name, "description": description, "cost": cost, "is_active": bool(is_active)}
+    with transaction.atomic():
+        if reward is None:
+            return _save_row(Reward(), values, entity="reward", actor=actor, created=True)
+        reward = Reward.objects.select_for_update().get(pk=reward.pk)
+        return _save_row(reward, values, entity="reward", actor=actor, created=False)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Key actions (V4)
+
+
+def visit_actions_refresh(*, customer_ids) -> set[tuple]:
+    """Mark each recorded visit's committed action done or not from the next recorded visit to the same customer
+    (its 上次承诺已完成); a visit with no later visit stays pending (None). The whole chain of each customer is
+    re-read, because an offline phone may deliver an earlier visit after a later one, or move a visit's time.
+    Returns the rollup keys (rep, day) of the visits whose judgement changed."""
+    changed: set[tuple] = set()
+    for customer_id in customer_ids:
+        chain = list(Visit.objects.filter(customer_id=customer_id, status=VisitStatus.RECORDED,
+                                          visited_at__isnull=False)
+                     .order_by("visited_at", "id").values_list("pk", "previous_action_done", "action_done",
+                                                                "owner_id", "visited_at"))
+        following = [*chain[1:], None] if chain else []  # no recorded visit left: nothing to judge
+        for (pk, _done, stored, owner_id, visited_at), after in zip(chain, following, strict=True):
+            wanted = None if after is None else after[1] is True
+            if stored != wanted:
+                Visit.objects.filter(pk=pk).update(action_done=wanted)
+                changed |= rollups.key_of(owner_id, visited_at)
+        # A visit that left the chain (cancelled, moved to another customer) is no longer judged.
+        left = Visit.objects.filter(customer_id=customer_id, action_done__isnull=False).exclude(
+            status=VisitStatus.RECORDED)
+        for owner_id, visited_at in left.values_list("owner_id", "visited_at"):
+            changed |= rollups.key_of(owner_id, visited_at)
+        left.update(action_done=None)
+    return changed
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Automation (V2): what a visit event tells the rules
+
+
+def _rule_changes(changes: dict, before: dict[str, str], found) -> dict:
+    """The "changed" / "previous" of a visit event, so rules can say "变为" and "条件变为成立时": the fields the phone
+    changed, plus the signals when the new note changed them (`before`: kind → risk of the signals it replaced)."""
+    from shangji.core.services import changes_payload
+
+    payload = changes_payload(changes)
+    old_high = sorted(kind for kind, risk in before.items() if risk == "high")
+    new_high = sorted(f.kind for f in found if f.risk == "high")
+    previous = {}
+    if sorted(before) != sorted(f.kind for f in found):
+        previous["signals"] = sorted(before)
+    if old_high != new_high:
+        previous["high_risk_signals"] = old_high
+    if bool(old_high) != bool(new_high):
+        previous["has_high_risk_signal"] = bool(old_high)
+    payload["changed"] = sorted({*payload["changed"], *previous})
+    payload["previous"].update(previous)
+    return payload
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Weekly brief (V7)
+
+
+def brief_send(*, rep, week_end, actor=None, now=None):
+    """Build, store and announce `rep`'s 《我的客户洞察简报》 for the 7 days ending `week_end`; (brief, created).
+    Once per rep and week: a second call returns the stored brief and sends nothing. `actor` is whoever asked
+    (the rep's button); the schedule has none."""
+    from django.urls import reverse
+
+    from shangji.notify.services import notification_send
+    from shangji.visits.brief import brief_period, brief_summary, build_brief
+    from shangji.visits.models import WeeklyBrief
+
+    now = now or timezone.now()
+    week_start = brief_period(week_end=week_end, now=now).week_start
+    existing = WeeklyBrief.objects.filter(rep=rep, week_start=week_start).first()
+    if existing is not None:
+        return existing, False
+    sections = build_brief(rep, week_end=week_end, now=now)
+    try:
+        with transaction.atomic():
+            brief = WeeklyBrief.objects.create(rep=rep, week_start=week_start, sections=sections, created_at=now)
+            audit_record(entity="weekly_brief", entity_id=brief.pk, action="created", actor=actor,
+                         changes={"week_start": (None, week_start.isoformat())})
+            notification_send(
+                recipients=[rep], title=_("我的客户洞察简报（%(start)s 至 %(end)s）")
+                % {"start": week_start.isoformat(), "end": week_end.isoformat()},
+                body=brief_summary(sections), link=reverse("visit_brief:detail", args=[brief.pk]),
+                entity="weekly_brief", entity_id=brief.pk, source="visit_brief")
+    except IntegrityError:  # the scheduled run and the rep's button at the same moment: the other one stored it
+        return WeeklyBrief.objects.get(rep=rep, week_start=week_start), False
+    return brief, True
+
+
+def briefs_send_due(*, now=None) -> int:
+    """The hourly check (V7): on the configured weekday, from the configured hour on (company time), every active
+    rep without this week's brief gets it. Returns how many were sent."""
+    from shangji.org.choices import Role
+    from shangji.org.models import User
+    from shangji.visits.brief import brief_period
+    from shangji.visits.models import WeeklyBrief
+
+    local = timezone.localtime(now or timezone.now())
+    if local.isoweekday() != setting("visits.brief_weekday") or local.hour < setting("visits.brief_hour"):
+        return 0
+    week_end = local.date()
+    week_start = brief_period(week_end=week_end, now=local).week_start
+    done = WeeklyBrief.objects.filter(week_start=week_start).values_list("rep_id", flat=True)
+    sent = 0
+    for rep in User.objects.filter(role=Role.REP, is_active=True).exclude(pk__in=done).order_by("pk"):
+        sent += brief_send(rep=rep, week_end=week_end, now=local)[1]
+    return sent
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rollups of the manager's page (V2–V4)
+
+
+def visit_rollups_refresh(*, keys) -> None:
+    """Recompute the manager's page's rollups (VisitDay, VisitProblem) of each (rep id, company-time day) in `keys`
+    from that rep's visits of the day, in the caller's transaction. Every write that changes what a visit counts
+    for calls it: a sync (the visit's old and new day, and the earlier visits whose key action was judged again),
+    a photo. Bulk loads call rollups.rebuild() instead."""
+    rollups.refresh(keys)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Recordings (V2): what the customer said, in their words
+
+
+def visit_recording_add(*, actor, visit: Visit, client_id: str, data: bytes, filename: str = "",
+                        content_type: str = "") -> tuple[VisitRecording, bool]:
+    """Store an audio recording of the rep's own visit; (recording, created). The format is judged from the bytes
+    (`content_type` is what the phone declared, kept in the history only). The same `client_id` again returns the
+    first recording (a retried upload); an id already used by another visit's recording is refused. A recording
+    earns the "recording" optional field's points once per recorded visit. The manager's rollups do not count
+    recordings, so they are not refreshed."""
+    try:
+        client_id = str(uuid.UUID(str(client_id)))
+    except ValueError:
+        raise ValidationError({"client_id": [_("缺少有效的客户端编号（UUID）。")]}) from None
+    if visit.owner_id != actor.pk:
+        raise PermissionDenied(_("只能给自己的拜访上传录音。"))
+    existing = VisitRecording.objects.filter(client_id=client_id, visit=visit).first()
+    if existing is not None:
+        return existing, False
+    info = audio.read_audio(data, max_bytes=setting("visits.audio_max_mb") * 1024 * 1024)
+    recording = VisitRecording(client_id=client_id, visit=visit, content_type=info.content_type, size=len(data),
+                               duration_s=info.duration_s, created_at=timezone.now())
+    recording.file.save(f"{uuid.uuid4().hex}.{info.extension}", ContentFile(data), save=False)
+    try:
+        with transaction.atomic():
+            # One writer per visit at a time: two recordings arriving together must not both award the points.
+            locked = Visit.objects.select_for_update().get(pk=visit.pk)
+            recording.save()
+            declared = f" ({content_type[:40]})" if content_type and content_type != info.content_type else ""
+            audit_record(entity="visit", entity_id=visit.pk, action="recording_added", actor=actor,
+                         changes={"recording": (None, f"{info.content_type} {filename}{declared}"[:100])})
+            _points_award(locked)
+            visit.points = locked.points
+    except IntegrityError:  # the same recording arrived twice at once, or the id belongs to another visit's
+        recording.file.delete(save=False)
+        stored = VisitRecording.objects.filter(client_id=client_id, visit=visit).first()
+        if stored is None:
+            raise ValidationError({"client_id": [_("客户端编号已被占用。")]}) from None
+        return stored, False
+    except Exception:
+        recording.file.delete(save=False)  # nothing half-written: no orphan file for a row that failed
+        raise
+    return recording, True
+
+
+def visits_move_customer(*, source: Customer, target: Customer) -> list[int]:
+    """A customer merge (C3): the duplicate's visits and their signals follow the survivor, key actions are judged
+    again along the survivor's joined chain and the rollups of the days concerned are recomputed. The moved ids."""
+    moved = list(Visit.objects.filter(customer=source).values_list("pk", "owner_id", "visited_at"))
+    if not moved:
+        return []
+    Visit.objects.filter(customer=source).update(customer=target)
+    VisitSignal.objects.filter(customer=source).update(customer=target)
+    judged = visit_actions_refresh(customer_ids={target.pk})
+    keys = set().union(*(rollups.key_of(owner_id, visited_at) for _pk, owner_id, visited_at in moved))
+    visit_rollups_refresh(keys=keys | judged)
+    return [pk for pk, _owner, _at in moved]

@@ -235,3 +235,16 @@ def test_a_freeze_action_blocks_moves_and_edits_with_its_reason(actors, deal):
         opportunity_update(opportunity=deal, actor=actors.rep, name="改名")
     deal.refresh_from_db()
     assert deal.stage.name == "需求确认" and deal.name == "华东 MES 二期"
+
+
+def test_an_event_later_in_a_batch_sees_what_an_earlier_events_rule_changed(actors, deal):
+    _rule(actors, "说明为空时填甲", [{"type": "set_field", "field": "description", "value": "甲"}],
+          conditions={"match": "all", "items": [{"field": "description", "op": "empty"}]})
+    told = _rule(actors, "说明为甲时通知", [{"type": "notify", "to": [{"kind": "owner"}], "title": "说明已填"}],
+                 conditions={"match": "all", "items": [{"field": "description", "op": "eq", "value": "甲"}]})
+    opportunity_update(opportunity=deal, actor=actors.rep, name="华东 MES 二期（一改）")
+    opportunity_update(opportunity=deal, actor=actors.rep, name="华东 MES 二期（二改）")
+    first, second = Event.objects.filter(dispatched_at__isnull=True, entity="opportunity").order_by("pk")[:2]
+    events.dispatch_pending()  # both updates in one batch: the records read at its start are stale after the first
+    assert not RuleRun.objects.filter(rule=told, event=first).exists()
+    assert RuleRun.objects.get(rule=told, event=second).outcome == RunOutcome.FIRED

@@ -1,7 +1,8 @@
 """`/api/visits/`: the visits the caller may see (O2); `POST /api/visits/sync/` takes a batch of visits made on a
 phone (offline or not), idempotent by each visit's client id; `POST /api/visits/{id}/photos/` adds a photo and
-`GET /api/visits/{id}/photos/{photo_id}/` serves it. Errors take the project's JSON form (core.api). The PWA
-uses these same endpoints."""
+`GET /api/visits/{id}/photos/{photo_id}/` serves it; `POST /api/visits/{id}/recordings/` and
+`GET /api/visits/{id}/recordings/{recording_id}/` do the same for audio recordings. Errors take the project's
+JSON form (core.api). The PWA uses these same endpoints."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 
 from shangji.visits import selectors, services
 from shangji.visits.filtersets import VisitFilterSet
-from shangji.visits.models import Visit, VisitPhoto, VisitSignal
+from shangji.visits.models import Visit, VisitPhoto, VisitRecording, VisitSignal
 
 
 class PhotoSerializer(serializers.ModelSerializer):
@@ -35,6 +36,18 @@ class PhotoSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RecordingSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, recording) -> str:
+        return reverse("api:visit-recording", args=[recording.visit_id, recording.pk])
+
+    class Meta:
+        model = VisitRecording
+        fields = ["id", "client_id", "url", "content_type", "size", "duration_s", "created_at"]
+        read_only_fields = fields
+
+
 class SignalSerializer(serializers.ModelSerializer):
     class Meta:
         model = VisitSignal
@@ -46,6 +59,7 @@ class VisitSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="customer.name", read_only=True)
     owner_name = serializers.CharField(source="owner.display_name", read_only=True)
     photos = PhotoSerializer(many=True, read_only=True)
+    recordings = RecordingSerializer(many=True, read_only=True)
     signals = SignalSerializer(many=True, read_only=True)
 
     class Meta:
@@ -55,7 +69,7 @@ class VisitSerializer(serializers.ModelSerializer):
                   "checkin_flag", "pain_keywords", "committed_action", "next_follow_up_at", "focus_product",
                   "key_demands", "tomorrow_action", "competitor_price", "stock_level", "notes", "objection",
                   "previous_action_done", "points", "visited_at", "recorded_at", "device_recorded_at",
-                  "device_clock_off", "version", "photos", "signals", "created_at", "updated_at"]
+                  "device_clock_off", "version", "photos", "recordings", "signals", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -111,3 +125,31 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         except (FileNotFoundError, ValueError):
             raise Http404 from None
         return FileResponse(handle, content_type=photo.content_type)
+
+    @extend_schema(request={"multipart/form-data": inline_serializer("VisitRecordingUpload", {
+        "file": serializers.FileField(), "client_id": serializers.UUIDField()})},
+        responses={201: RecordingSerializer, 200: RecordingSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None, serializer_class=RecordingSerializer,
+            parser_classes=[MultiPartParser, FormParser])
+    def recordings(self, request, pk=None):
+        visit = self.get_object()
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": [_("请选择录音文件。")]})
+        recording, created = services.visit_recording_add(
+            actor=request.user, visit=visit, client_id=request.data.get("client_id", ""), data=upload.read(),
+            filename=upload.name or "", content_type=upload.content_type or "")
+        return Response(RecordingSerializer(recording).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses={(200, "audio/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], filterset_class=None, url_path=r"recordings/(?P<recording_id>\d+)",
+            url_name="recording")
+    def recording(self, request, pk=None, recording_id=None):
+        """The audio file, for whoever may see the visit (media files are not served publicly)."""
+        recording = get_object_or_404(self.get_object().recordings.all(), pk=recording_id)
+        try:
+            handle = recording.file.open("rb")
+        except (FileNotFoundError, ValueError):
+            raise Http404 from None
+        return FileResponse(handle, content_type=recording.content_type)

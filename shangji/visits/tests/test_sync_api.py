@@ -171,7 +171,7 @@ def test_a_photo_without_exif_is_marked_and_a_text_file_is_refused(actors, api, 
 
 def test_only_the_visits_owner_adds_photos(actors, api, customer):
     visit_id = _sync(api, actors.rep, _visit(customer))[0]["id"]
-    assert _upload(api, actors.team_lead, visit_id, photo(None)).status_code == 400
+    assert _upload(api, actors.team_lead, visit_id, photo(None)).status_code == 403  # sees it, may not add
     assert _upload(api, actors.teammate, visit_id, photo(None)).status_code == 404
     assert not VisitPhoto.objects.exists()
 

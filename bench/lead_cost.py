@@ -1,0 +1,139 @@
+"""Statements and CPU per lead on the scan-to-rep path, measured in one process (no HTTP, no queue).
+
+  python -m bench.lead_cost --db sqlite --leads 200
+
+Captures N leads as the public API does (deferred), then runs the worker's processing task once per lead (as the
+queue would), then dispatches the events they wrote, then sends the robot deliveries to a loopback receiver.
+Each phase prints {"bench": "leads.cost", "phase", "statements_per_lead", "cpu_ms_per_lead", …}. Task enqueueing
+is switched off so the figures are the services' own. `run(db)` prepares a fresh database in a subprocess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shangji.settings")
+
+
+def run(db: str, *, leads: int = 200) -> None:
+    import subprocess
+
+    from bench.leads import ROOT, prepare
+
+    env = prepare(f"bench-lead-cost-{db}", db)
+    subprocess.run([sys.executable, "-m", "bench.lead_cost", "--db", db, "--leads", str(leads)], env=env, check=True,
+                   cwd=ROOT)
+
+
+class Measure:
+    def __init__(self, phase: str, db: str, leads: int):
+        self.phase, self.db, self.leads = phase, db, leads
+
+    def __enter__(self):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        self.capture = CaptureQueriesContext(connection)
+        self.capture.__enter__()
+        self.cpu, self.wall = time.process_time(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        cpu, wall = time.process_time() - self.cpu, time.perf_counter() - self.wall
+        self.capture.__exit__(*exc)
+        if exc[0] is None:
+            from bench.common import emit
+
+            emit(bench="leads.cost", phase=self.phase, db=self.db, n=self.leads,
+                 statements_per_lead=round(len(self.capture.captured_queries) / self.leads, 2),
+                 cpu_ms_per_lead=round(cpu * 1000 / self.leads, 2), wall_ms_per_lead=round(wall * 1000 / self.leads, 2))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="sqlite")
+    parser.add_argument("--leads", type=int, default=200)
+    args = parser.parse_args(argv)
+
+    import django
+
+    django.setup()
+    from bench.leads import RobotReceiver, set_up
+    from shangji.core import events
+    from shangji.leads import intake, services
+    from shangji.leads.choices import LeadStatus, Source
+    from shangji.leads.models import Campaign, Lead
+    from shangji.leads.tagging import warm_up
+    from shangji.notify import services as notify_services
+    from shangji.notify.models import Delivery
+
+    # The queue is not part of the measure: tasks are run by hand below.
+    services._enqueue_processing = lambda lead_id: None
+    events._wake = lambda: None
+    notify_services._enqueue_on_commit = lambda ids, delay=0: None
+
+    receiver = RobotReceiver()
+    key = set_up(receiver.url)
+    campaign = Campaign.objects.get(intake_key=key)
+    warm_up()
+    # Warm caches (territories, robots, settings, rules) as a running worker has them.
+    services.lead_capture(source=Source.API, campaign=campaign, data=_lead(0), idempotency_key="warm", defer=True)
+    for pk in Lead.objects.filter(status=LeadStatus.NEW).values_list("pk", flat=True):
+        services.lead_process_new(lead_id=pk)
+    events.dispatch_pending()
+    Delivery.objects.all().delete()
+
+    n = args.leads
+    with Measure("capture", args.db, n):
+        for number in range(1, n + 1):  # as the intake view calls it: outside any transaction
+            services.lead_capture(source=Source.API, campaign=intake.campaign_for_key(key), data=_lead(number),
+                                  idempotency_key=f"cost-{number}", defer=True)
+    ids = list(Lead.objects.filter(status=LeadStatus.NEW).order_by("pk").values_list("pk", flat=True))
+    with Measure("process", args.db, n):
+        for pk in ids:  # one task per lead, as the queue runs them
+            services.lead_process_new(lead_id=pk)
+    left = Lead.objects.filter(status=LeadStatus.NEW).count()
+    with Measure("dispatch", args.db, n):
+        while events.dispatch_pending():
+            pass
+    deliveries = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+    with Measure("deliver", args.db, n):
+        for pk in deliveries:
+            notify_services.delivery_attempt(delivery_id=pk)
+    # A low rate: each lead is processed before the next arrives (batches of one).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.common import emit
+
+    statements, cpu, single = 0, 0.0, max(n // 4, 1)
+    for number in range(n + 1, n + 1 + single):
+        lead, _created = services.lead_capture(source=Source.API, campaign=campaign, data=_lead(number),
+                                               idempotency_key=f"cost-{number}", defer=True)
+        with CaptureQueriesContext(connection) as captured:
+            started = time.process_time()
+            services.lead_process_new(lead_id=lead.pk)
+            cpu += time.process_time() - started
+        statements += len(captured.captured_queries)
+    emit(bench="leads.cost", phase="process_one_at_a_time", db=args.db, n=single,
+         statements_per_lead=round(statements / single, 2), cpu_ms_per_lead=round(cpu * 1000 / single, 2))
+    receiver.close()
+
+    emit(bench="leads.cost", phase="check", db=args.db, left_new=left, deliveries=len(deliveries),
+         robot_messages=receiver.messages,
+         owners=dict(Lead.objects.exclude(owner=None).values_list("owner__username").annotate(
+             n=django.db.models.Count("id")).values_list("owner__username", "n")))
+
+
+def _lead(number: int):
+    from shangji.leads.services import LeadInput
+
+    return LeadInput(name=f"BL{number:07d}X", phone=f"139{number:08d}", city="上海", company="基准科技",
+                     need="想了解 MES 系统报价", budget="10-50", consent=True)
+
+
+if __name__ == "__main__":
+    main()
