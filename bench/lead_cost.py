@@ -1,11 +1,12 @@
 """Statements and CPU per lead on the scan-to-rep path, measured in one process (no HTTP, no queue).
 
-  python -m bench.lead_cost --db sqlite --leads 200
+  python -m bench.lead_cost --db sqlite --leads 200 [--profile process]
 
 Captures N leads as the public API does (deferred), then runs the worker's processing task once per lead (as the
 queue would), then dispatches the events they wrote, then sends the robot deliveries to a loopback receiver.
 Each phase prints {"bench": "leads.cost", "phase", "statements_per_lead", "cpu_ms_per_lead", …}. Task enqueueing
 is switched off so the figures are the services' own. `run(db)` prepares a fresh database in a subprocess.
+--profile PHASE prints that phase's cProfile (cumulative, top 50) to stderr.
 """
 
 from __future__ import annotations
@@ -18,19 +19,22 @@ import time
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shangji.settings")
 
 
-def run(db: str, *, leads: int = 200) -> None:
+def run(db: str, *, leads: int = 200, profile: str = "") -> None:
     import subprocess
 
     from bench.leads import ROOT, prepare
 
     env = prepare(f"bench-lead-cost-{db}", db)
-    subprocess.run([sys.executable, "-m", "bench.lead_cost", "--db", db, "--leads", str(leads)], env=env, check=True,
-                   cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "bench.lead_cost", "--db", db, "--leads", str(leads), "--profile", profile],
+                   env=env, check=True, cwd=ROOT)
 
 
 class Measure:
+    profile_phase = ""
+
     def __init__(self, phase: str, db: str, leads: int):
         self.phase, self.db, self.leads = phase, db, leads
+        self.profiler = None
 
     def __enter__(self):
         from django.db import connection
@@ -38,12 +42,22 @@ class Measure:
 
         self.capture = CaptureQueriesContext(connection)
         self.capture.__enter__()
+        if self.phase == self.profile_phase:
+            import cProfile
+
+            self.profiler = cProfile.Profile()
+            self.profiler.enable()
         self.cpu, self.wall = time.process_time(), time.perf_counter()
         return self
 
     def __exit__(self, *exc):
         cpu, wall = time.process_time() - self.cpu, time.perf_counter() - self.wall
         self.capture.__exit__(*exc)
+        if self.profiler is not None:
+            import pstats
+
+            self.profiler.disable()
+            pstats.Stats(self.profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(50)
         if exc[0] is None:
             from bench.common import emit
 
@@ -56,7 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default="sqlite")
     parser.add_argument("--leads", type=int, default=200)
+    parser.add_argument("--profile", default="", help="capture | process | dispatch | deliver")
     args = parser.parse_args(argv)
+    Measure.profile_phase = args.profile
 
     import django
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from shangji.core import events
@@ -37,6 +37,24 @@ def rows_buffered() -> Iterator[None]:
         _buffer.reset(token)
     AuditEntry.objects.bulk_create(rows[0])
     Event.objects.bulk_create(rows[1])
+
+
+def rows_update(objects: Sequence[models.Model], fields: Iterable[str]) -> None:
+    """Write `fields` of each object to its row: one UPDATE … WHERE pk = %s run once per object through the
+    driver's executemany. Django's bulk_update builds a CASE per field and object instead, whose CPU cost (5 ms
+    per lead in the worker's batches) outweighed the database work it saves. Like bulk_update: no pre_save, no
+    signals; the caller sets what it writes (updated_at …)."""
+    if not objects:
+        return
+    meta = type(objects[0])._meta
+    columns = [meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    rows = [[field.get_db_prep_save(getattr(obj, field.attname), connection) for field in columns] + [obj.pk]
+            for obj in objects]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def audit_record(*, entity: str, entity_id: int, action: str, actor, changes: dict[str, tuple[Any, Any]] | None = None,

@@ -25,7 +25,7 @@ from shangji.core.customfields import custom_fields_for, custom_values_apply
 from shangji.core.memo import config_cached
 from shangji.core.models import CustomField
 from shangji.core.registry import setting
-from shangji.core.services import audit_record, event_emit, rows_buffered
+from shangji.core.services import audit_record, event_emit, rows_buffered, rows_update
 from shangji.core.text import clean_text
 from shangji.customers.choices import Scale
 from shangji.customers.dedup import EmailError, PhoneError, normalize_email, normalize_phone
@@ -437,7 +437,7 @@ class _LeadRows:
 
     def write(self) -> None:
         if self.leads:
-            Lead.objects.bulk_update(list(self.leads.values()), sorted(self.fields))
+            rows_update(list(self.leads.values()), sorted(self.fields))
         LeadAssignment.objects.bulk_create(self.assignments)
         for user_id, at in self.last_lead_at.items():
             _note_last_lead(user_id, at)

@@ -32,7 +32,7 @@ from shangji.core.text import clean_text
 from shangji.notify.channels import ROBOT_CHANNELS, DeliveryFailed, Mention
 from shangji.notify.channels import email as email_channel
 from shangji.notify.channels import webhook as webhook_channel
-from shangji.notify.channels.base import mask_url, url_problem
+from shangji.notify.channels.base import absolute_link, mask_url, url_problem
 from shangji.notify.choices import DeliveryChannel, DeliveryStatus, PreferenceChannel, RobotKind
 from shangji.notify.models import ChannelPreference, Delivery, Notification, RobotChannel, WebhookSubscription
 from shangji.org.models import OrgUnit, User
@@ -86,7 +86,8 @@ _buffer: ContextVar[list[_Message] | None] = ContextVar("notifications_buffer", 
 @contextlib.contextmanager
 def notifications_buffered() -> Iterator[None]:
     """Inside this block notification_send only collects its messages; leaving the block writes them all with
-    one statement per table (the worker's lead batches). Use it inside the transaction that must hold the rows."""
+    one statement per table, and each group robot gets the block's messages together as digests (the worker's
+    lead batches). Use it inside the transaction that must hold the rows."""
     if _buffer.get() is not None:
         yield
         return
@@ -113,8 +114,7 @@ def _notifications_write(messages: list[_Message]) -> list[Notification]:
         return []
     preferences = _preferences(list({n.recipient_id for n in notifications}))
     deliveries = _email_deliveries(notifications, preferences, now)
-    for batch in batches:  # one robot message per notification_send call, as if each were written alone
-        deliveries += _robot_deliveries(batch, preferences, now) if batch else []
+    deliveries += _robot_deliveries([batch for batch in batches if batch], preferences, now)
     created = Delivery.objects.bulk_create(deliveries)
     _enqueue_on_commit([delivery.pk for delivery in created])
     return notifications
@@ -168,27 +168,65 @@ def _email_deliveries(notifications: list[Notification], preferences, now) -> li
     return rows
 
 
-def _robot_deliveries(notifications: list[Notification], preferences, now) -> list[Delivery]:
+# Bytes of a digest's entries (the robots' limits are 2,048–4,096 bytes; the rest is the title and mentions).
+ROBOT_DIGEST_BYTES = 1500
+
+
+def _robot_deliveries(batches: list[list[Notification]], preferences, now) -> list[Delivery]:
+    """Each notification_send call is one message to each robot its recipients route to (their mobiles
+    mentioned). The calls of one buffered block (a worker's lead batch) reach a robot together, as few chat
+    messages as fit (ROBOT_DIGEST_BYTES): group robots are rate limited (WeCom: 20 messages a minute per robot),
+    and a burst of leads must not become a burst of chat messages."""
     robots = _active_robots()
     if not robots:
         return []
     rows = []
     for kind in RobotKind.values:
-        groups: dict[int, list[Notification]] = {}
-        for notification in notifications:
-            user = notification.recipient
-            robot = _nearest_robot(robots, kind, user.org_unit)
-            if robot is not None and channel_enabled(preferences, user.pk, kind):
-                groups.setdefault(robot.pk, []).append(notification)
-        for robot_id, members in groups.items():
-            robot, first = robots[(kind, robot_id)], members[0]
-            mentions = [Mention(n.recipient.display_name, n.recipient.phone) for n in members]
-            rows.append(Delivery(
-                channel=kind, target=mask_url(robot.webhook_url), notification=first, robot=robot,
-                payload=ROBOT_CHANNELS[kind].build_payload(title=first.title, body=first.body, link=first.link,
-                                                           mentions=mentions),
-                idempotency_key=f"notification-{first.pk}-robot-{robot.pk}", next_attempt_at=now, created_at=now))
+        per_robot: dict[int, list[list[Notification]]] = {}
+        for batch in batches:
+            groups: dict[int, list[Notification]] = {}
+            for notification in batch:
+                user = notification.recipient
+                robot = _nearest_robot(robots, kind, user.org_unit)
+                if robot is not None and channel_enabled(preferences, user.pk, kind):
+                    groups.setdefault(robot.pk, []).append(notification)
+            for robot_id, members in groups.items():
+                per_robot.setdefault(robot_id, []).append(members)
+        for robot_id, messages in per_robot.items():
+            rows += [_robot_delivery(kind, robots[(kind, robot_id)], chunk, now) for chunk in _digests(messages)]
     return rows
+
+
+def _digests(messages: list[list[Notification]]) -> list[list[list[Notification]]]:
+    """Consecutive messages packed into chunks of at most ROBOT_DIGEST_BYTES (a longer message goes alone)."""
+    chunks: list[list[list[Notification]]] = []
+    size = 0
+    for members in messages:
+        entry = len(_digest_entry(members[0]).encode()) + 2
+        if not chunks or size + entry > ROBOT_DIGEST_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(members)
+        size += entry
+    return chunks
+
+
+def _digest_entry(notification: Notification) -> str:
+    return "\n".join(part for part in (notification.title, notification.body, absolute_link(notification.link)) if part)
+
+
+def _robot_delivery(kind: str, robot: RobotChannel, messages: list[list[Notification]], now) -> Delivery:
+    first = messages[0][0]
+    mentions = list(dict.fromkeys(Mention(n.recipient.display_name, n.recipient.phone)
+                                  for members in messages for n in members))
+    if len(messages) == 1:
+        title, body, link = first.title, first.body, first.link
+    else:
+        title = _("%(count)s 条新通知") % {"count": len(messages)}
+        body, link = "\n\n".join(_digest_entry(members[0]) for members in messages), ""
+    return Delivery(channel=kind, target=mask_url(robot.webhook_url), notification=first, robot=robot,
+                    payload=ROBOT_CHANNELS[kind].build_payload(title=title, body=body, link=link, mentions=mentions),
+                    idempotency_key=f"notification-{first.pk}-robot-{robot.pk}", next_attempt_at=now, created_at=now)
 
 
 @config_cached(RobotChannel)

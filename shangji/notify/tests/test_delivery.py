@@ -93,6 +93,29 @@ def test_one_wecom_message_covers_the_team_and_mentions_their_mobiles(actors, re
     assert "0123456789abcdef0123" not in delivery.target  # the key is a credential: masked in the log
 
 
+def test_messages_written_together_reach_a_robot_as_digests_that_fit_its_limit(actors, receiver,
+                                                                               django_capture_on_commit_callbacks):
+    give(actors.rep, phone="13800000001")
+    give(actors.teammate, phone="13800000002")
+    wecom = receiver(answer=WECOM_OK)
+    robot(actors, "wecom", wecom)
+    with django_capture_on_commit_callbacks(execute=True), services.notifications_buffered():
+        for number in range(40):  # a worker's batch of leads: one message each, to one team's robot
+            services.notification_send(recipients=[actors.rep if number % 2 else actors.teammate],
+                                       title=f"新线索：线索{number:02d}（80 分）", body="评分 80：+18 行业匹配\n" * 4,
+                                       link=f"/leads/{number}/")
+    assert Notification.objects.count() == 40  # every recipient's inbox row as before
+    contents = [request.json["text"]["content"] for request in wecom.received]
+    assert 1 < len(contents) < 40
+    assert all(len(content.encode()) <= 2048 for content in contents)
+    named = [number for number in range(40) for content in contents if f"线索{number:02d}" in content]
+    assert named == list(range(40))  # each message in exactly one digest, in order
+    assert contents[0].startswith("9 条新通知\n新线索：线索00（80 分）\n评分 80")
+    assert all(sorted(request.json["text"]["mentioned_mobile_list"]) == ["13800000001", "13800000002"]
+               for request in wecom.received)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
 def test_the_robot_of_the_nearest_org_unit_wins(actors, receiver, django_capture_on_commit_callbacks):
     region, team = receiver(answer=WECOM_OK), receiver(answer=WECOM_OK)
     robot(actors, "wecom", region, unit=actors.east)
