@@ -138,6 +138,14 @@ def _uploads_in_a_temporary_dir(settings, _media_dir):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_counters():
+    # The counters live outside the database (core/ratelimit.py), so no rollback clears them between tests.
+    from shangji.core.ratelimit import rate_counters_reset
+
+    rate_counters_reset()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_settings_cache(monkeypatch):
     # Overrides are reloaded only when a test changes them (services clear the cache on commit), so a
     # reload never lands in the middle of a query-count measurement.

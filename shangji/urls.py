@@ -4,6 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 api_patterns = [
+    # Leads first: the public intake is the busiest endpoint, and resolving it should not walk every other API.
+    path("", include("shangji.leads.api.urls")),
     path("auth/", include("shangji.core.api_urls")),
     path("", include("shangji.core.api_fields_urls")),
     path("", include("shangji.org.api.urls")),
@@ -12,7 +14,6 @@ api_patterns = [
     path("", include("shangji.todos.api.urls")),
     path("", include("shangji.notify.api.urls")),
     path("", include("shangji.automation.api.urls")),
-    path("", include("shangji.leads.api.urls")),
     path("", include("shangji.visits.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

@@ -215,19 +215,3 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-
-class RateCounter(models.Model):
-    """Fixed-window request counters shared by every web process (public forms and APIs), see core/ratelimit.py."""
-
-    bucket = models.CharField(_("键"), max_length=120)
-    window_start = models.BigIntegerField(_("时间窗起点"), db_index=True)  # Unix seconds
-    hits = models.PositiveIntegerField(_("次数"), default=0)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["bucket", "window_start"], name="ratecounter_unique_window")]
-        verbose_name = _("限流计数")
-        verbose_name_plural = _("限流计数")
-
-    def __str__(self) -> str:
-        return f"{self.bucket}@{self.window_start}"

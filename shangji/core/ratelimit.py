@@ -1,36 +1,114 @@
-"""Fixed-window rate limits counted in the database, so every web process (and every machine) shares them.
+"""Fixed-window request counters for the public forms and APIs, shared by every web process, kept next to the
+task queue and apart from the business database: a public endpoint under load must not queue its counting behind
+the lead it is about to write (SQLite has one writer), nor make every request of one IP update one hot row.
 
-One upsert statement per request; windows older than a day are removed by the nightly housekeeping.
+- With SHANGJI_REDIS_URL (the larger-site setup): INCR + EXPIRE in one round trip, shared by every machine.
+- Without it (one machine, like the SQLite queue): a small SQLite file in the data directory, written without
+  waiting for the disk (synchronous=OFF): after a power cut the counts of the current minute may be lost, which
+  only lets that minute's limits start again.
+
+Counts older than a day are removed by the nightly housekeeping.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 import time
 
-from django.db import connection, transaction
+from django.conf import settings
 
-from shangji.core.models import RateCounter
+KEEP_SECONDS = 86400
 
 
 def rate_hits(limits: dict[str, int], *, window_seconds: int, now: float | None = None) -> list[str]:
-    """Count one request in each bucket of `limits` (one statement, one commit) and return the buckets whose
-    current window now holds more requests than their limit."""
+    """Count one request in each bucket of `limits` and return the buckets whose current window now holds more
+    requests than their limit (bucket names are cut to 120 characters)."""
     if not limits:
         return []
     moment = now if now is not None else time.time()
     start = int(moment // window_seconds) * window_seconds
     buckets = {bucket[:120]: limit for bucket, limit in limits.items()}
-    table = connection.ops.quote_name(RateCounter._meta.db_table)
-    values = ", ".join(["(%s, %s, 1)"] * len(buckets))
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (bucket, window_start, hits) VALUES {values} "  # noqa: S608 (model's table)
-            f"ON CONFLICT (bucket, window_start) DO UPDATE SET hits = {table}.hits + 1 RETURNING bucket, hits",
-            [item for bucket in buckets for item in (bucket, start)])
-        counted = cursor.fetchall()
-    return [bucket for bucket, hits in counted if hits > buckets[bucket]]
+    counted = _store().count(list(buckets), start, window_seconds)
+    return [bucket for bucket, hits in counted.items() if hits > buckets[bucket]]
 
 
-def rate_counters_purge(*, keep_seconds: int = 86400, now: float | None = None) -> int:
-    cutoff = (now if now is not None else time.time()) - keep_seconds
-    return RateCounter.objects.filter(window_start__lt=cutoff).delete()[0]
+def rate_counters_purge(*, keep_seconds: int = KEEP_SECONDS, now: float | None = None) -> int:
+    return _store().purge((now if now is not None else time.time()) - keep_seconds)
+
+
+def rate_counters_reset() -> None:
+    """Forget every count (tests start each case from zero)."""
+    _store().purge(float("inf"))
+
+
+class _Redis:
+    def __init__(self, url: str):
+        import redis
+
+        self.client = redis.Redis.from_url(url)
+        self.prefix = f"{settings.HUEY['name']}:rate:"
+
+    def count(self, buckets: list[str], start: int, window_seconds: int) -> dict[str, int]:
+        pipeline = self.client.pipeline(transaction=False)
+        for bucket in buckets:
+            key = f"{self.prefix}{bucket}:{start}"
+            pipeline.incr(key)
+            pipeline.expire(key, window_seconds * 2)
+        answers = pipeline.execute()
+        return dict(zip(buckets, answers[::2], strict=True))
+
+    def purge(self, before: float) -> int:
+        if before != float("inf"):
+            return 0  # keys expire by themselves
+        keys = list(self.client.scan_iter(f"{self.prefix}*", count=1000))
+        return self.client.delete(*keys) if keys else 0
+
+
+class _Sqlite:
+    """One connection per thread (and process: a forked child never uses its parent's) to DATA_DIR/ratelimit.sqlite3."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self.local = threading.local()
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self.local, "connection", None)
+        if connection is None or self.local.pid != os.getpid():
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=OFF")
+            connection.execute("CREATE TABLE IF NOT EXISTS counter (bucket TEXT NOT NULL, window_start INTEGER NOT "
+                               "NULL, hits INTEGER NOT NULL, PRIMARY KEY (bucket, window_start)) WITHOUT ROWID")
+            self.local.connection, self.local.pid = connection, os.getpid()
+        return connection
+
+    def count(self, buckets: list[str], start: int, window_seconds: int) -> dict[str, int]:
+        values = ", ".join(["(?, ?, 1)"] * len(buckets))
+        rows = self._connection().execute(
+            f"INSERT INTO counter (bucket, window_start, hits) VALUES {values} "  # noqa: S608 (placeholders only)
+            "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = hits + 1 RETURNING bucket, hits",
+            [item for bucket in buckets for item in (bucket, start)]).fetchall()
+        return dict(rows)
+
+    def purge(self, before: float) -> int:
+        cursor = self._connection().execute("DELETE FROM counter WHERE window_start < ?",
+                                            [min(before, 2**62)])
+        return cursor.rowcount
+
+
+_stores: dict[str, _Redis | _Sqlite] = {}
+_lock = threading.Lock()
+
+
+def _store() -> _Redis | _Sqlite:
+    """The store for this configuration (settings change in tests), made once per process."""
+    key = settings.REDIS_URL or str(settings.DATA_DIR)
+    store = _stores.get(key)
+    if store is None:
+        with _lock:
+            store = _stores.get(key) or (_Redis(settings.REDIS_URL) if settings.REDIS_URL
+                                         else _Sqlite(settings.DATA_DIR / "ratelimit.sqlite3"))
+            _stores[key] = store
+    return store

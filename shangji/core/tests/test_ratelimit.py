@@ -1,0 +1,43 @@
+"""Rate counters (core/ratelimit.py): shared by every process, per window, and apart from the business database."""
+
+import multiprocessing
+
+import pytest
+from django.conf import settings
+
+from shangji.core.ratelimit import rate_counters_purge, rate_hits
+
+LIMITS = {"ip:1": 2, "campaign:7": 3}
+
+
+def test_each_bucket_counts_within_its_window_and_a_new_window_starts_from_zero():
+    answers = [rate_hits(LIMITS, window_seconds=60, now=1_000_020 + n) for n in range(4)]
+    assert answers == [[], [], ["ip:1"], ["ip:1", "campaign:7"]]
+    assert rate_hits(LIMITS, window_seconds=60, now=1_000_080) == []  # the next minute
+
+
+def test_old_windows_are_purged_and_current_ones_kept():
+    rate_hits({"ip:old": 1}, window_seconds=60, now=1_000_000)
+    rate_hits({"ip:new": 1}, window_seconds=60, now=1_100_000)
+    assert rate_counters_purge(keep_seconds=86400, now=1_100_000) == 1
+    assert rate_hits({"ip:new": 1}, window_seconds=60, now=1_100_000) == ["ip:new"]
+
+
+def _hit_many(data_dir: str, times: int) -> None:
+    from django.conf import settings as child_settings
+
+    child_settings.DATA_DIR = type(settings.DATA_DIR)(data_dir)
+    for _ in range(times):
+        rate_hits({"ip:shared": 10**9}, window_seconds=60, now=2_000_000)
+
+
+@pytest.mark.skipif(bool(settings.REDIS_URL), reason="the SQLite file store (no Redis configured)")
+def test_processes_counting_at_once_lose_no_hit():
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_hit_many, args=(str(settings.DATA_DIR), 200)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert rate_hits({"ip:shared": 800}, window_seconds=60, now=2_000_000) == ["ip:shared"]  # the 801st
