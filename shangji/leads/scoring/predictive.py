@@ -35,9 +35,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
 
 from shangji.leads.scoring.features import FeatureSpace, FieldSpec, display_value
 
@@ -152,7 +149,14 @@ def round_to_total(values: Sequence[float], total: int) -> list[int]:
     return floors
 
 
-def _logistic(matrix: np.ndarray, labels: np.ndarray, c: float) -> LogisticRegression:
+# scikit-learn (and SciPy under it) is imported only to fit: scoring needs numpy alone, so web processes, which
+# score but never train, start faster and smaller without it.
+
+
+def _logistic(matrix: np.ndarray, labels: np.ndarray, c: float):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
     with warnings.catch_warnings():
         # lbfgs may stop a hair short of its tolerance on one-hot data; the fit is still the one we measured
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -168,6 +172,8 @@ def _platt(logits: np.ndarray, labels: np.ndarray) -> Calibration | None:
 
 
 def _loss(labels: np.ndarray, probabilities: np.ndarray) -> float:
+    from sklearn.metrics import log_loss
+
     return float(log_loss(labels, np.clip(probabilities, 1e-6, 1 - 1e-6), labels=[0, 1]))
 
 
