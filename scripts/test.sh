@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole suite on SQLite, then on PostgreSQL when SHANGJI_TEST_DATABASE_URL is set or the local
+# The whole suite on SQLite and, side by side, on PostgreSQL when SHANGJI_TEST_DATABASE_URL is set or the local
 # server (127.0.0.1:5432, user postgres) answers. Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,9 +25,6 @@ if command -v xgettext >/dev/null; then
   cp "$kept" "$po"
 fi
 
-echo "== tests on SQLite"
-$BIN/python -m pytest -q "$@"
-
 pg_url="${SHANGJI_TEST_DATABASE_URL:-}"
 if [ -z "$pg_url" ] && $BIN/python - <<'PY' 2>/dev/null
 import psycopg
@@ -36,9 +33,27 @@ PY
 then
   pg_url="postgres://postgres@127.0.0.1:5432/shangji"
 fi
+
+# The two passes run side by side (one core each), each with its own data dir (queue file, rate counters).
+data="$SHANGJI_DATA_DIR"
+logs=$(mktemp -d)
+echo "== tests on SQLite${pg_url:+ and, side by side, on PostgreSQL ($pg_url)}"
+SHANGJI_DATA_DIR="$data/sqlite" $BIN/python -m pytest -q "$@" >"$logs/sqlite.log" 2>&1 &
+sqlite_pid=$!
 if [ -n "$pg_url" ]; then
-  echo "== tests on PostgreSQL ($pg_url)"
-  SHANGJI_DATABASE_URL="$pg_url" $BIN/python -m pytest -q "$@"
+  SHANGJI_DATA_DIR="$data/postgres" SHANGJI_DATABASE_URL="$pg_url" $BIN/python -m pytest -q "$@" >"$logs/postgres.log" 2>&1 &
+  pg_pid=$!
+fi
+sqlite_rc=0
+pg_rc=0
+wait "$sqlite_pid" || sqlite_rc=$?
+echo "== SQLite"
+cat "$logs/sqlite.log"
+if [ -n "$pg_url" ]; then
+  wait "$pg_pid" || pg_rc=$?
+  echo "== PostgreSQL ($pg_url)"
+  cat "$logs/postgres.log"
 else
   echo "== PostgreSQL not reachable: skipped the PostgreSQL run"
 fi
+[ "$sqlite_rc" -eq 0 ] && [ "$pg_rc" -eq 0 ]
