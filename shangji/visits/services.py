@@ -402,23 +402,34 @@ def visit_photo_add(*, actor, visit: Visit, client_id: str, kind: str, data: byt
                        latitude=_coordinate(info.latitude), longitude=_coordinate(info.longitude), flags=flags,
                        created_at=timezone.now())
     photo.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(data), save=False)
+
+    def write() -> None:
+        photo.save()
+        audit_record(entity="visit", entity_id=visit.pk, action="photo_added", actor=actor,
+                     changes={"photo": (None, f"{kind} {filename}"[:100])})
+        _points_award(visit)
+        visit_rollups_refresh(keys=rollups.key_of(visit.owner_id, visit.visited_at))
+
+    return _attachment_store(photo, write)
+
+
+def _attachment_store(row: VisitPhoto | VisitRecording, write) -> tuple[VisitPhoto | VisitRecording, bool]:
+    """Run `write` (which saves `row`, a photo or recording whose file is stored already) in one transaction;
+    (row, True). Nothing is half-written: when the row does not land its file goes too. The same client id arriving
+    twice at once answers with the stored row (False); an id that belongs to another visit's file is refused."""
     try:
         with transaction.atomic():
-            photo.save()
-            audit_record(entity="visit", entity_id=visit.pk, action="photo_added", actor=actor,
-                         changes={"photo": (None, f"{kind} {filename}"[:100])})
-            _points_award(visit)
-            visit_rollups_refresh(keys=rollups.key_of(visit.owner_id, visit.visited_at))
-    except IntegrityError:  # the same photo arrived twice at once, or the id belongs to another visit's photo
-        photo.file.delete(save=False)
-        stored = VisitPhoto.objects.filter(client_id=client_id, visit=visit).first()
+            write()
+    except IntegrityError:
+        row.file.delete(save=False)
+        stored = type(row).objects.filter(client_id=row.client_id, visit=row.visit).first()
         if stored is None:
             raise ValidationError({"client_id": [_("客户端编号已被占用。")]}) from None
         return stored, False
     except Exception:
-        photo.file.delete(save=False)  # nothing half-written: no orphan file for a row that failed
+        row.file.delete(save=False)
         raise
-    return photo, True
+    return row, True
 
 
 def _coordinate(value: float | None) -> Decimal | None:
@@ -814,26 +825,18 @@ def visit_recording_add(*, actor, visit: Visit, client_id: str, data: bytes, fil
     recording = VisitRecording(client_id=client_id, visit=visit, content_type=info.content_type, size=len(data),
                                duration_s=info.duration_s, created_at=timezone.now())
     recording.file.save(f"{uuid.uuid4().hex}.{info.extension}", ContentFile(data), save=False)
-    try:
-        with transaction.atomic():
-            # One writer per visit at a time: two recordings arriving together must not both award the points.
-            locked = Visit.objects.select_for_update().get(pk=visit.pk)
-            recording.save()
-            declared = f" ({content_type[:40]})" if content_type and content_type != info.content_type else ""
-            audit_record(entity="visit", entity_id=visit.pk, action="recording_added", actor=actor,
-                         changes={"recording": (None, f"{info.content_type} {filename}{declared}"[:100])})
-            _points_award(locked)
-            visit.points = locked.points
-    except IntegrityError:  # the same recording arrived twice at once, or the id belongs to another visit's
-        recording.file.delete(save=False)
-        stored = VisitRecording.objects.filter(client_id=client_id, visit=visit).first()
-        if stored is None:
-            raise ValidationError({"client_id": [_("客户端编号已被占用。")]}) from None
-        return stored, False
-    except Exception:
-        recording.file.delete(save=False)  # nothing half-written: no orphan file for a row that failed
-        raise
-    return recording, True
+
+    def write() -> None:
+        # One writer per visit at a time: two recordings arriving together must not both award the points.
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        recording.save()
+        declared = f" ({content_type[:40]})" if content_type and content_type != info.content_type else ""
+        audit_record(entity="visit", entity_id=visit.pk, action="recording_added", actor=actor,
+                     changes={"recording": (None, f"{info.content_type} {filename}{declared}"[:100])})
+        _points_award(locked)
+        visit.points = locked.points
+
+    return _attachment_store(recording, write)
 
 
 def visits_move_customer(*, source: Customer, target: Customer) -> list[int]:
