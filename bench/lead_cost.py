@@ -2,8 +2,8 @@
 
   python -m bench.lead_cost --db sqlite --leads 200 [--profile process]
 
-Captures N leads as the public API does (deferred), then runs the worker's processing task once per lead (as the
-queue would), then dispatches the events they wrote, then sends the robot deliveries to a loopback receiver.
+Captures N leads as the public API does (deferred), then runs the worker's processing task once for all of them (as
+one wake-up would), then dispatches the events they wrote, then sends the robot deliveries to a loopback receiver.
 Each phase prints {"bench": "leads.cost", "phase", "statements_per_lead", "cpu_ms_per_lead", …}. Task enqueueing
 is switched off so the figures are the services' own. `run(db)` prepares a fresh database in a subprocess.
 --profile PHASE prints that phase's cProfile (cumulative, top 50) to stderr.
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     from shangji.notify.models import Delivery
 
     # The queue is not part of the measure: tasks are run by hand below.
-    services._enqueue_processing = lambda lead_id: None
+    services._wake_processing = lambda: None
     events._wake = lambda: None
     notify_services._enqueue_on_commit = lambda ids, delay=0: None
 
@@ -97,8 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     warm_up()
     # Warm caches (territories, robots, settings, rules) as a running worker has them.
     services.lead_capture(source=Source.API, campaign=campaign, data=_lead(0), idempotency_key="warm", defer=True)
-    for pk in Lead.objects.filter(status=LeadStatus.NEW).values_list("pk", flat=True):
-        services.lead_process_new(lead_id=pk)
+    services.leads_process_waiting()
     events.dispatch_pending()
     Delivery.objects.all().delete()
 
@@ -107,10 +106,8 @@ def main(argv: list[str] | None = None) -> None:
         for number in range(1, n + 1):  # as the intake view calls it: outside any transaction
             services.lead_capture(source=Source.API, campaign=intake.campaign_for_key(key), data=_lead(number),
                                   idempotency_key=f"cost-{number}", defer=True)
-    ids = list(Lead.objects.filter(status=LeadStatus.NEW).order_by("pk").values_list("pk", flat=True))
     with Measure("process", args.db, n):
-        for pk in ids:  # one task per lead, as the queue runs them
-            services.lead_process_new(lead_id=pk)
+        services.leads_process_waiting()
     left = Lead.objects.filter(status=LeadStatus.NEW).count()
     with Measure("dispatch", args.db, n):
         while events.dispatch_pending():
@@ -131,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
                                                idempotency_key=f"cost-{number}", defer=True)
         with CaptureQueriesContext(connection) as captured:
             started = time.process_time()
-            services.lead_process_new(lead_id=lead.pk)
+            services.leads_process_waiting()
             cpu += time.process_time() - started
         statements += len(captured.captured_queries)
     emit(bench="leads.cost", phase="process_one_at_a_time", db=args.db, n=single,

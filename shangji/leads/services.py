@@ -25,7 +25,7 @@ from shangji.core.customfields import custom_fields_for, custom_values_apply
 from shangji.core.memo import config_cached
 from shangji.core.models import CustomField
 from shangji.core.registry import setting
-from shangji.core.services import audit_record, event_emit, rows_buffered, rows_update
+from shangji.core.services import audit_record, event_emit, row_insert, rows_buffered, rows_update
 from shangji.core.text import clean_text
 from shangji.customers.choices import Scale
 from shangji.customers.dedup import EmailError, PhoneError, normalize_email, normalize_phone
@@ -254,7 +254,7 @@ def lead_capture(*, source: str, data: LeadInput, campaign: Campaign | None = No
     `owner` (manual entry by a rep) skips automatic assignment. `now` is the capture time (an import of
     historical leads keeps their original time; assignment then judges working hours at that time).
     With `defer` (the public form and API) the lead is stored as "new" and the worker tags, scores and
-    assigns it right after the commit (`lead_process_new`), so the public endpoint stays cheap: its only write
+    assigns it right after the commit (`leads_process_waiting`), so the public endpoint stays cheap: its only write
     is the insert, and a repeated idempotency key is found by the unique constraint rather than a read first.
     """
     key = clean_text(idempotency_key)[:120]
@@ -289,17 +289,23 @@ def _capture_deferred(*, source, data, campaign, actor, key, now) -> tuple[Lead,
         if existing is None:
             raise
         return existing, False
-    # Outside the caller's transaction this block is the transaction (no savepoint round trips); inside it, a
-    # savepoint, so a duplicate key leaves the caller's transaction usable.
+    # Outside any transaction (the public form and API) the insert commits by itself: one round trip instead of
+    # three (BEGIN, INSERT, COMMIT), and on_commit wakes the worker at once. Inside the caller's transaction it is a
+    # savepoint, so a duplicate key leaves that transaction usable, and the wake-up waits for its commit.
     try:
-        with transaction.atomic():
-            lead.save(force_insert=True)
-            transaction.on_commit(lambda: _enqueue_processing(lead.pk), robust=True)
-    except IntegrityError:  # the same key came first (a retry, or a race with another process): that one wins
-        if key:
-            return Lead.objects.get(campaign=campaign, idempotency_key=key), False
-        raise
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else contextlib.nullcontext():
+            row_insert(lead)
+    except IntegrityError:
+        if not key:
+            raise
+        return _first_with_key(campaign, key), False
+    transaction.on_commit(_wake_processing, robust=True)
     return lead, True
+
+
+def _first_with_key(campaign, key: str) -> Lead:
+    """The same key came first (a retry, or a race with another process): that lead wins."""
+    return Lead.objects.get(campaign=campaign, idempotency_key=key)
 
 
 def _new_lead(*, source, data, campaign, actor, key, now, status) -> Lead:
@@ -327,18 +333,18 @@ def _insert(lead: Lead, *, campaign, key: str) -> Lead:
     transaction stays usable: the insert runs in a savepoint when there is one)."""
     try:
         with transaction.atomic():
-            lead.save(force_insert=True)
+            row_insert(lead)
     except IntegrityError:
         if key:
-            return Lead.objects.get(campaign=campaign, idempotency_key=key)
+            return _first_with_key(campaign, key)
         raise
     return lead
 
 
-def _enqueue_processing(lead_id: int) -> None:
-    from shangji.leads.tasks import process_lead
+def _wake_processing() -> None:
+    from shangji.leads.tasks import wake_processing
 
-    process_lead(lead_id)
+    wake_processing()
 
 
 # What the worker writes when it claims a "new" lead.
@@ -346,14 +352,17 @@ _SCORED_FIELDS = ("tags", "score", "score_explanation", "scored_at", "status", "
 _WAITING = Lead.objects.select_related("campaign", "campaign__industry", "industry", "city", "region")
 
 
-def lead_process_new(*, lead_id: int) -> bool:
-    """The worker's task for one deferred capture: process the leads waiting in "new" as one batch (up to
-    leads.process_batch), this one among them. True when this call processed it. A lead that another task's batch
-    (or the sweep) already took costs one read: at a low rate batches hold one lead, at 50 leads/s they grow and
-    the per-lead cost falls."""
-    if not Lead.objects.filter(pk=lead_id, status=LeadStatus.NEW).exists():
-        return False
-    return lead_id in leads_process_new()
+def leads_process_waiting() -> int:
+    """The worker's task after deferred captures: process the leads waiting in "new", batch after batch (up to
+    leads.process_batch each), until a batch comes back short; how many were processed. One wake-up serves every
+    lead that arrived before it ran (tasks.wake_processing), so at 50 leads/s the batches grow and the cost per
+    lead falls, while at a low rate each lead is processed on its own at once."""
+    limit, total = setting("leads.process_batch"), 0
+    while True:
+        done = leads_process_new(limit=limit)
+        total += len(done)
+        if len(done) < limit:
+            return total
 
 
 def leads_process_new(*, created_before=None, limit: int | None = None) -> list[int]:
@@ -412,7 +421,10 @@ def _process_batch(*, limit: int, created_before=None, only: int | None = None) 
     return [lead.pk for lead in leads]
 
 
-def leads_process_stuck(*, older_than_seconds: int = 10, limit: int = 500) -> int:
+STUCK_AFTER_SECONDS = 10  # infrastructure: far longer than a queued processing task normally waits
+
+
+def leads_process_stuck(*, older_than_seconds: int = STUCK_AFTER_SECONDS, limit: int = 500) -> int:
     """Safety net (every minute and when a worker starts): "new" leads whose processing task was lost."""
     before = timezone.now() - timedelta(seconds=older_than_seconds)
     total = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from huey import crontab
@@ -10,20 +11,38 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 from shangji.core.registry import setting
 from shangji.core.tasks import run_at_worker_start
 
+# Set while a processing task is queued and has not started yet: captures in the meantime need no task of their
+# own. The value is the time it was set (a marker whose task was lost is cleared by the sweep).
+WAKE_KEY = "leads.process-new.wake"
+
+
+def wake_processing() -> None:
+    """After a deferred capture commits: queue a processing task unless one is queued and not started yet. The
+    task clears the marker before it reads, so a lead committed before this call is either read by that task
+    or, once the marker is gone, wakes a task of its own."""
+    if HUEY.put_if_empty(WAKE_KEY, time.time()):
+        process_new_leads()
+
 
 @db_task(priority=50)  # ahead of event dispatch: scan-to-rep is the latency users feel
-def process_lead(lead_id: int) -> bool:
-    """A lead from the public form or API: tag, score, assign and notify (enqueued after its commit)."""
-    from shangji.leads.services import lead_process_new
+def process_new_leads() -> int:
+    """Leads from the public form or API: tag, score, assign and notify every lead waiting."""
+    from shangji.leads.services import leads_process_waiting
 
-    return lead_process_new(lead_id=lead_id)
+    HUEY.delete(WAKE_KEY)
+    return leads_process_waiting()
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_new_leads() -> int:
-    """Safety net: leads whose processing task was lost (a web process died between commit and enqueue)."""
-    from shangji.leads.services import leads_process_stuck
+    """Safety net: leads whose processing task was lost (a web process died between commit and wake-up, or a
+    worker with the task). A marker older than the sweep's wait is cleared, so later captures wake a task again
+    (if its task was only slow, the next capture queues one more, which finds little to do)."""
+    from shangji.leads.services import STUCK_AFTER_SECONDS, leads_process_stuck
 
+    marked = HUEY.get(WAKE_KEY, peek=True)
+    if marked is not None and time.time() - marked > STUCK_AFTER_SECONDS:
+        HUEY.delete(WAKE_KEY)
     return leads_process_stuck()
 
 

@@ -100,7 +100,7 @@ def test_without_a_territory_the_org_tree_routes_by_city(actors):
 
 @time_machine.travel(WORKING_HOURS, tick=False)
 def test_a_deferred_lead_is_processed_once_even_when_its_task_is_lost(actors, campaign):
-    from shangji.leads.services import lead_process_new, leads_process_stuck
+    from shangji.leads.services import leads_process_stuck, leads_process_waiting
 
     lead, _ = lead_capture(source=Source.API, campaign=campaign, defer=True,
                            data=LeadInput(name="黄先生", phone="13800138000", city="上海"))
@@ -108,7 +108,7 @@ def test_a_deferred_lead_is_processed_once_even_when_its_task_is_lost(actors, ca
     assert leads_process_stuck() == 0  # not yet overdue: its task is still expected
     with time_machine.travel(WORKING_HOURS + dt.timedelta(seconds=30), tick=False):
         assert leads_process_stuck() == 1
-    assert lead_process_new(lead_id=lead.pk) is False  # the task arriving late changes nothing
+    assert leads_process_waiting() == 0  # the task arriving late changes nothing
     lead.refresh_from_db()
     assert lead.status == LeadStatus.ASSIGNED and lead.score is not None
     assert LeadAssignment.objects.filter(lead=lead).count() == 1

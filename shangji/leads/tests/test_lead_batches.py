@@ -74,11 +74,12 @@ def test_a_batch_writes_each_leads_history_in_order(actors, campaign):
 
 
 @time_machine.travel(START, tick=True)
-def test_a_task_whose_lead_a_batch_took_returns_at_once(actors, campaign):
-    first, second = waiting_leads(campaign, 2)
-    assert services.lead_process_new(lead_id=first.pk) is True
-    assert services.lead_process_new(lead_id=second.pk) is False  # processed in the first one's batch
+def test_one_wake_up_processes_every_lead_waiting_batch_after_batch(actors, campaign):
+    setting_update(key="leads.process_batch", raw_value=2, actor=None)
+    waiting_leads(campaign, 5)
+    assert services.leads_process_waiting() == 5  # batches of 2, 2 and 1
     assert Lead.objects.filter(status=LeadStatus.NEW).count() == 0
+    assert services.leads_process_waiting() == 0
 
 
 @time_machine.travel(START, tick=True)
@@ -114,7 +115,7 @@ def test_a_lead_that_breaks_the_batch_write_leaves_the_others_processed(actors, 
 def test_two_workers_at_once_never_take_one_lead_twice(actors, campaign, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("runs on PostgreSQL (make test runs the suite there too)")
-    monkeypatch.setattr(services, "_enqueue_processing", lambda lead_id: None)  # the two workers below do it
+    monkeypatch.setattr(services, "_wake_processing", lambda: None)  # the two workers below do it
     from shangji.leads.tests.test_assignment_concurrency import run_together
 
     SalesProfile.objects.filter(user__in=[actors.rep, actors.teammate]).update(lead_capacity=100)
@@ -132,3 +133,43 @@ def test_two_workers_at_once_never_take_one_lead_twice(actors, campaign, monkeyp
     per_owner = {owner: Lead.objects.filter(owner=owner).count() for owner in (actors.rep, actors.teammate)}
     assert per_owner == {actors.rep: 20, actors.teammate: 20}
     assert setting("leads.process_batch") == 50
+
+
+@time_machine.travel(START, tick=True)
+def test_captures_arriving_while_a_processing_task_waits_share_it(actors, campaign, monkeypatch):
+    from huey.contrib.djhuey import HUEY
+
+    from shangji.leads import tasks
+
+    HUEY.delete(tasks.WAKE_KEY)
+    queued = []
+    monkeypatch.setattr(tasks, "process_new_leads", lambda: queued.append("task"))
+    leads = waiting_leads(campaign, 3)
+    for _lead in leads:
+        tasks.wake_processing()  # as each capture's commit does
+    assert queued == ["task"]  # one task for the three: it has not started yet
+    monkeypatch.undo()
+    assert tasks.process_new_leads.call_local() == 3  # the task clears the marker, then takes every lead waiting
+    assert set(Lead.objects.values_list("status", flat=True)) == {LeadStatus.ASSIGNED}
+    monkeypatch.setattr(tasks, "process_new_leads", lambda: queued.append("next"))
+    tasks.wake_processing()  # a capture after the task started wakes a task of its own
+    assert queued == ["task", "next"]
+    HUEY.delete(tasks.WAKE_KEY)
+
+
+def test_the_sweep_clears_a_wake_marker_whose_task_was_lost(monkeypatch):
+    import time
+
+    from huey.contrib.djhuey import HUEY
+
+    from shangji.leads import services as lead_services
+    from shangji.leads import tasks
+
+    monkeypatch.setattr(lead_services, "leads_process_stuck", lambda: 0)
+    HUEY.put(tasks.WAKE_KEY, time.time() - lead_services.STUCK_AFTER_SECONDS - 1)
+    tasks.sweep_new_leads.call_local()
+    assert HUEY.get(tasks.WAKE_KEY, peek=True) is None  # the next capture queues a task again
+    HUEY.put(tasks.WAKE_KEY, time.time())
+    tasks.sweep_new_leads.call_local()
+    assert HUEY.get(tasks.WAKE_KEY, peek=True) is not None  # a fresh marker: its task is still coming
+    HUEY.delete(tasks.WAKE_KEY)
