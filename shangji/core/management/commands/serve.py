@@ -11,7 +11,7 @@ from shangji.env import env_int, env_str
 
 
 class Command(BaseCommand):
-    help = "Run the web server (gunicorn) and the worker (Huey consumer) together."
+    help = "Run the web server (granian) and the worker (Huey consumer) together."
 
     def add_arguments(self, parser):
         parser.add_argument("--no-worker", action="store_true", help="Only the web server.")
