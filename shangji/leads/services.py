@@ -289,17 +289,10 @@ def _capture_deferred(*, source, data, campaign, actor, key, now) -> tuple[Lead,
         if existing is None:
             raise
         return existing, False
-    # Outside any transaction (the public form and API) the insert commits by itself: one round trip instead of
-    # three (BEGIN, INSERT, COMMIT), and on_commit wakes the worker at once. Inside the caller's transaction it is a
-    # savepoint, so a duplicate key leaves that transaction usable, and the wake-up waits for its commit.
-    try:
-        with transaction.atomic() if transaction.get_connection().in_atomic_block else contextlib.nullcontext():
-            row_insert(lead)
-    except IntegrityError:
-        if not key:
-            raise
-        return _first_with_key(campaign, key), False
-    transaction.on_commit(_wake_processing, robust=True)
+    created = _insert(lead, campaign=campaign, key=key)
+    if created is not lead:
+        return created, False
+    transaction.on_commit(_wake_processing, robust=True)  # outside a transaction: at once
     return lead, True
 
 
@@ -329,10 +322,11 @@ def _lead_custom_fields() -> list[CustomField]:
 
 
 def _insert(lead: Lead, *, campaign, key: str) -> Lead:
-    """Insert the lead; with an idempotency key another process inserted first, that lead (the caller's
-    transaction stays usable: the insert runs in a savepoint when there is one)."""
+    """Insert the lead; with an idempotency key another process inserted first, that lead. Outside any transaction
+    (the public form and API) the insert commits by itself: one round trip instead of three (BEGIN, INSERT, COMMIT).
+    Inside the caller's transaction it is a savepoint, so a duplicate key leaves that transaction usable."""
     try:
-        with transaction.atomic():
+        with transaction.atomic() if transaction.get_connection().in_atomic_block else contextlib.nullcontext():
             row_insert(lead)
     except IntegrityError:
         if key:
