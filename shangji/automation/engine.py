@@ -23,11 +23,11 @@ from shangji.automation.catalog import MissingField, fields_for, load_record, lo
 from shangji.automation.choices import DelayUnit, Entity, RunOutcome, StartEvent, Trigger
 from shangji.automation.conditions import Context, Verdict, evaluate
 from shangji.automation.models import Rule, RuleRun
-from shangji.core.events import batch_events, batch_forget, batch_memo, caused_by
+from shangji.core.events import batch_at_end, batch_events, batch_forget, batch_memo, caused_by
 from shangji.core.models import Event, Timer, TimerStatus
 from shangji.core.registry import setting
 from shangji.core.services import delete_in_chunks, housekeeper
-from shangji.core.timers import timer_cancel, timers_restart
+from shangji.core.timers import timer_cancel
 
 log = logging.getLogger(__name__)
 TIMER_KIND = "rule"
@@ -66,8 +66,9 @@ def handle_event(event: Event) -> None:
     rules = [rule for rule in batch_memo(f"rules:{event.entity}", lambda: enabled_rules(event.entity))
              if (rule.trigger == Trigger.TIME_ELAPSED and rule.start_event in _STARTS_BY_EVENT.get(kind, ()))
              or (rule.trigger != Trigger.TIME_ELAPSED and rule.trigger in _TRIGGERS_BY_EVENT.get(kind, ()))]
-    has_timers = _has_clocks(event.entity, event.entity_id)
-    if not rules and not has_timers:  # nothing reacts to this kind of event: do not even load the record
+    stored = _clocks_stored(event.entity, event.entity_id)
+    held = _held_clocks(event.entity, event.entity_id)
+    if not rules and not stored and not held:  # nothing reacts to this kind of event: do not even load the record
         return
     record = _record(event.entity, event.entity_id)
     if record is None:
@@ -75,21 +76,24 @@ def handle_event(event: Event) -> None:
     catalog = batch_memo(f"catalog:{event.entity}", lambda: fields_for(event.entity))
     changed, previous = _changes(event, kind)
     ctx = Context(entity=event.entity, record=record, changed=changed, previous=previous, catalog=catalog)
-    if has_timers:
+    if held:
+        _recheck_held(ctx, held)
+    if stored:
         _recheck_clocks(ctx)
     # A redelivered event runs nothing twice: RuleRun is unique per rule and event, and the insert comes first.
     _start_clocks([rule for rule in rules if rule.trigger == Trigger.TIME_ELAPSED], ctx, event,
-                  none_pending=not has_timers)
+                  none_pending=not stored and not held)
     for rule in rules:
         if rule.trigger != Trigger.TIME_ELAPSED:
             run_rule(rule, ctx, event=event, chain=tuple(event.chain))
 
 
 # What a dispatch batch reads once for all its events (core/events.py batch_memo). Records are read at the batch's
-# start and dropped as soon as a rule's actions ran (they may have changed any record); pending clocks are only
-# started by this module, which adds them to the batch's set as it writes them.
+# start and dropped as soon as a rule's actions ran (they may have changed any record). Pending clocks are only
+# started by this module: the clocks a batch starts are held (_Held) and written together when it ends.
 _RECORDS = "automation-records:"
 _CLOCKS = "automation-clocks"
+_HELD = "automation-held-clocks"
 
 
 def _record(entity: str, entity_id: int):
@@ -122,7 +126,8 @@ def _clock_targets() -> set[tuple[str, int]] | None:
     return batch_memo(_CLOCKS, load)
 
 
-def _has_clocks(entity: str, entity_id: int) -> bool:
+def _clocks_stored(entity: str, entity_id: int) -> bool:
+    """Whether the record has a pending rule clock in the database."""
     targets = _clock_targets()
     covered = targets is not None and (entity, entity_id) in batch_memo(
         "automation-batch-records", lambda: {(event.entity, event.entity_id) for event in batch_events() or ()})
@@ -274,7 +279,8 @@ def _clock_key(rule: Rule, entity: str, entity_id: int) -> str:
 
 def _start_clocks(rules: list[Rule], ctx: Context, event: Event, *, none_pending: bool = False) -> None:
     """A start event happened: (re)start the clock of every rule whose start conditions hold for this record —
-    all in one transaction (cancel the old clocks, write the new timers and their "clock started" run rows).
+    cancel the old clocks, write the new timers and their "clock started" run rows. Inside a dispatch batch the
+    clocks are held and written with the batch's others when it ends (_Held); outside one, now.
     `none_pending`: the record has no pending rule clock, so there is nothing to cancel."""
     started = time.perf_counter()
     timers, runs = [], []
@@ -303,18 +309,108 @@ def _start_clocks(rules: list[Rule], ctx: Context, event: Event, *, none_pending
         return
     for run in runs:
         run.duration_ms = (time.perf_counter() - started) * 1000
+    held = _held()
+    if held is None:
+        _write_clocks([_Start(timers, runs, none_pending)])
+        return
+    if any(timer.key in held.pending for timer in timers):
+        # A restart of a clock this batch started: write what is held first, so the old clock is cancelled
+        # ("重新计时") exactly as if each event had been handled alone.
+        held.flush()
+        none_pending = False
+    held.add(_Start(timers, runs, none_pending))
+
+
+class _Start:
+    """The clocks one event started: its timers, their run rows, and whether old clocks need cancelling."""
+
+    def __init__(self, timers: list[Timer], runs: list[RuleRun], none_pending: bool):
+        self.timers, self.runs, self.none_pending = timers, runs, none_pending
+
+
+class _Held:
+    """The clocks a dispatch batch started, written in one transaction when it ends (three statements for the
+    batch instead of three per event). Until then handle_event rechecks them in memory, and a restart of a held
+    clock or a rule being disabled writes them first."""
+
+    def __init__(self):
+        self.starts: list[_Start] = []
+        self.pending: dict[str, Rule] = {}  # key of a held timer still pending → its rule
+        self.targets: dict[tuple[str, int], list[Timer]] = {}
+
+    def add(self, start: _Start) -> None:
+        self.starts.append(start)
+        for timer, run in zip(start.timers, start.runs, strict=True):
+            self.pending[timer.key] = run.rule
+            self.targets.setdefault((timer.entity, timer.entity_id), []).append(timer)
+
+    def cancel(self, timer: Timer, note: str) -> None:
+        timer.status, timer.finished_at, timer.note = TimerStatus.CANCELLED, timezone.now(), note
+        self.pending.pop(timer.key, None)
+
+    def flush(self) -> None:
+        starts, self.starts, self.pending, self.targets = self.starts, [], {}, {}
+        if starts:
+            _write_clocks(starts)
+
+
+def _held() -> _Held | None:
+    """The running batch's held clocks (None outside a batch)."""
+    if batch_events() is None:
+        return None
+    held = batch_memo(_HELD, _Held)
+    batch_at_end(_HELD, held.flush)
+    return held
+
+
+def _held_clocks(entity: str, entity_id: int) -> list[Timer]:
+    held = _held()
+    return [timer for timer in held.targets.get((entity, entity_id), ()) if timer.key in held.pending] if held else []
+
+
+def _write_clocks(starts: list[_Start]) -> None:
+    """One transaction for all: cancel the pending clocks being restarted, insert the timers and the run rows.
+    A conflict (a redelivered event whose clocks are written already, or another worker starting the same clock)
+    writes the starts one by one, skipping those that conflict."""
     try:
-        with transaction.atomic():
-            if none_pending:
-                Timer.objects.bulk_create(timers)
-            else:
-                timers_restart(timers, note=_("重新计时"))
-            RuleRun.objects.bulk_create(runs)
+        _write_starts(starts)
     except IntegrityError:
-        return  # this event already started these clocks (a redelivery), or another worker just did
+        if len(starts) == 1:
+            return
+        for start in starts:
+            try:
+                _write_starts([start])
+            except IntegrityError:
+                continue
+
+
+def _write_starts(starts: list[_Start]) -> None:
+    restarted = [timer.key for start in starts if not start.none_pending for timer in start.timers]
+    with transaction.atomic():
+        if restarted:
+            timer_cancel(keys=restarted, note=_("重新计时"))
+        Timer.objects.bulk_create([timer for start in starts for timer in start.timers])
+        RuleRun.objects.bulk_create([run for start in starts for run in start.runs])
     targets = _clock_targets()
     if targets is not None:
-        targets.add((ctx.entity, ctx.record.pk))
+        targets.update((timer.entity, timer.entity_id) for start in starts for timer in start.timers
+                       if timer.status == TimerStatus.PENDING)
+
+
+def _recheck_held(ctx: Context, timers: list[Timer]) -> None:
+    """_recheck_clocks for the clocks this batch started and still holds."""
+    held = _held()
+    for timer in timers:
+        if not _still_holds(held.pending[timer.key], ctx):
+            held.cancel(timer, _("计时条件已不成立"))
+
+
+def _still_holds(rule: Rule, ctx: Context) -> bool:
+    try:
+        return evaluate(rule.start_conditions, Context(entity=ctx.entity, record=ctx.record, catalog=ctx.catalog),
+                        explain=False).ok
+    except MissingField:
+        return False
 
 
 def _recheck_clocks(ctx: Context) -> None:
@@ -327,12 +423,7 @@ def _recheck_clocks(ctx: Context) -> None:
         if rule is None or not rule.is_enabled:
             timer_cancel(key=timer.key, note=_("规则已停用或删除"))
             continue
-        try:
-            still = evaluate(rule.start_conditions, Context(entity=ctx.entity, record=ctx.record,
-                                                            catalog=ctx.catalog), explain=False).ok
-        except MissingField:
-            still = False
-        if not still:
+        if not _still_holds(rule, ctx):
             timer_cancel(key=timer.key, note=_("计时条件已不成立"))
 
 
@@ -348,6 +439,10 @@ def _changes(event: Event, kind: str) -> tuple[set[str], dict]:
 def rule_disable_broken(*, rule: Rule, reason: str) -> None:
     """Stop a failing rule (no crash loop) and tell its author — or the configuring roles when it has none."""
     from shangji.automation.services import rule_disable
+
+    held = _held()
+    if held is not None:
+        held.flush()  # so disabling cancels the clocks this batch started too
 
     rule_disable(rule=rule, actor=None, reason=reason)
     from shangji.notify.services import notification_send

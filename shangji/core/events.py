@@ -73,7 +73,7 @@ def _dispatch_batch(batch: int = 500) -> tuple[int, bool]:
     which the handlers' idempotency makes harmless (at least once)."""
     delivered: list[int] = []
     blocked = False
-    memo: dict = {}
+    memo: dict = {_AT_END: {}}
     token = _batch_memo.set(memo)
     try:
         memo[_EVENTS] = events = list(Event.objects.filter(dispatched_at__isnull=True).order_by("id")[:batch])
@@ -87,6 +87,12 @@ def _dispatch_batch(batch: int = 500) -> tuple[int, bool]:
                 blocked = True
                 break
             delivered.append(event.pk)
+        try:
+            for finish in memo[_AT_END].values():
+                finish()
+        except Exception:
+            log.exception("finishing a dispatch batch failed; its events will be delivered again")
+            return 0, True
     finally:
         _batch_memo.reset(token)
     if delivered:
@@ -94,7 +100,8 @@ def _dispatch_batch(batch: int = 500) -> tuple[int, bool]:
     return len(delivered), blocked
 
 
-_EVENTS = "events"  # the memo's own key: the events of the running batch
+_EVENTS = "events"  # the memo's own keys: the events of the running batch, and what runs at its end
+_AT_END = "at-end"
 
 
 def batch_events() -> list[Event] | None:
@@ -107,7 +114,7 @@ def batch_forget(prefix: str) -> None:
     """Drop memoised values whose key starts with `prefix` (what a handler's own writes have made stale)."""
     memo = _batch_memo.get()
     if memo is not None:
-        for key in [key for key in memo if key.startswith(prefix) and key != _EVENTS]:
+        for key in [key for key in memo if key.startswith(prefix) and key not in (_EVENTS, _AT_END)]:
             del memo[key]
 
 
@@ -120,6 +127,16 @@ def batch_memo(key: str, load: Callable[[], T]) -> T:
     if key not in memo:
         memo[key] = load()
     return memo[key]
+
+
+def batch_at_end(key: str, finish: Callable[[], None]) -> bool:
+    """Run `finish` once when the running dispatch batch has handled its events, before they are marked delivered
+    (a handler writes what it gathered for the whole batch in one go). False outside a batch: write now."""
+    memo = _batch_memo.get()
+    if memo is None:
+        return False
+    memo[_AT_END].setdefault(key, finish)
+    return True
 
 
 def dispatch_all(*, lock: Callable[[], contextlib.AbstractContextManager], batch: int = 500) -> int:

@@ -39,13 +39,6 @@ def timer_start(*, kind: str, key: str, entity: str, entity_id: int, due_at: dat
         return Timer.objects.get(key=key, status=TimerStatus.PENDING)
 
 
-def timers_restart(timers: list[Timer], *, note: str = "") -> list[Timer]:
-    """Replace the pending clocks under the given timers' keys with these (unsaved) timers: one cancel and one
-    insert for the lot. Call it inside a transaction; a concurrent start of the same key raises IntegrityError."""
-    timer_cancel(keys=[timer.key for timer in timers], note=note)
-    return Timer.objects.bulk_create(timers)
-
-
 def timer_cancel(*, key: str | None = None, keys: list[str] | None = None, key_prefix: str | None = None,
                  entity: str | None = None, entity_id: int | None = None, kind: str | None = None,
                  note: str = "") -> int:
