@@ -2,7 +2,8 @@
 task queue and apart from the business database: a public endpoint under load must not queue its counting behind
 the lead it is about to write (SQLite has one writer), nor make every request of one IP update one hot row.
 
-- With SHANGJI_REDIS_URL (the larger-site setup): INCR + EXPIRE in one round trip, shared by every machine.
+- With SHANGJI_REDIS_URL (the larger-site setup): one script call counts every bucket (INCR, and EXPIRE when a
+  window opens), shared by every machine.
 - Without it (one machine, like the SQLite queue): a small SQLite file in the data directory, written without
   waiting for the disk (synchronous=OFF): after a power cut the counts of the current minute may be lost, which
   only lets that minute's limits start again.
@@ -43,21 +44,27 @@ def rate_counters_reset() -> None:
     _store().purge(float("inf"))
 
 
+_COUNT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  counts[i] = redis.call('INCR', key)
+  if counts[i] == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+return counts
+"""
+
+
 class _Redis:
     def __init__(self, url: str):
         import redis
 
         self.client = redis.Redis.from_url(url)
         self.prefix = f"{settings.HUEY['name']}:rate:"
+        self.script = self.client.register_script(_COUNT)  # EVALSHA, loaded again by redis-py if Redis lost it
 
     def count(self, buckets: list[str], start: int, window_seconds: int) -> dict[str, int]:
-        pipeline = self.client.pipeline(transaction=False)
-        for bucket in buckets:
-            key = f"{self.prefix}{bucket}:{start}"
-            pipeline.incr(key)
-            pipeline.expire(key, window_seconds * 2)
-        answers = pipeline.execute()
-        return dict(zip(buckets, answers[::2], strict=True))
+        counts = self.script(keys=[f"{self.prefix}{bucket}:{start}" for bucket in buckets], args=[window_seconds * 2])
+        return dict(zip(buckets, counts, strict=True))
 
     def purge(self, before: float) -> int:
         if before != float("inf"):

@@ -22,7 +22,9 @@ def test_postgres_and_sqlite_urls_become_django_databases():
     pg = database_from_url("X", "postgres://app:s%40cret@db.local:5433/shangji?sslmode=require")
     assert (pg["ENGINE"], pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
         "django.db.backends.postgresql", "shangji", "app", "s@cret", "db.local", "5433")
-    assert pg["OPTIONS"] == {"sslmode": "require"}
+    assert pg["OPTIONS"] == {"server_side_binding": True, "sslmode": "require"}
+    assert pg["CONN_HEALTH_CHECKS"] is False
+    assert database_from_url("X", "postgres://db.local/shangji?conn_health_checks=true")["CONN_HEALTH_CHECKS"] is True
     assert database_from_url("X", "sqlite:////srv/shangji/db.sqlite3")["NAME"] == "/srv/shangji/db.sqlite3"
 
 

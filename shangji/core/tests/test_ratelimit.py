@@ -41,3 +41,30 @@ def test_processes_counting_at_once_lose_no_hit():
         worker.join(timeout=60)
     assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
     assert rate_hits({"ip:shared": 800}, window_seconds=60, now=2_000_000) == ["ip:shared"]  # the 801st
+
+
+def _redis_store():
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    from shangji.core.ratelimit import _Redis
+
+    store = _Redis(url)
+    store.prefix = f"test-rate-{multiprocessing.current_process().pid}:"
+    return store
+
+
+def test_the_redis_store_counts_each_bucket_in_one_call_and_lets_windows_expire():
+    store = _redis_store()
+    try:
+        assert [store.count(["ip:1", "campaign:7"], 60, 60) for _ in range(3)] == [
+            {"ip:1": 1, "campaign:7": 1}, {"ip:1": 2, "campaign:7": 2}, {"ip:1": 3, "campaign:7": 3}]
+        assert store.count(["ip:1"], 120, 60) == {"ip:1": 1}  # the next window
+        assert 0 < store.client.ttl(f"{store.prefix}ip:1:60") <= 120
+        store.client.script_flush()  # Redis restarted and forgot the script: it is loaded again
+        assert store.count(["ip:1"], 60, 60) == {"ip:1": 4}
+    finally:
+        store.purge(float("inf"))
