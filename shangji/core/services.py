@@ -63,17 +63,26 @@ def row_insert(obj: models.Model) -> None:
     compiles the INSERT of every field again each time (for a lead, as much CPU as the rest of a public intake
     request). Like rows_update: no signals; each field's pre_save runs (auto_now dates …)."""
     sql, fields = _insert_statement(type(obj), connection.vendor)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+    params = []
+    for field, plain in fields:
+        value = getattr(obj, field.attname) if plain else field.pre_save(obj, True)
+        params.append(value if plain and (value is None or type(value) is plain)
+                      else field.get_db_prep_save(value, connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
     obj._state.adding, obj._state.db = False, connection.alias
 
 
-_insert_statements: dict[tuple[type[models.Model], str], tuple[str, list[models.Field]]] = {}
+_insert_statements: dict[tuple[type[models.Model], str], tuple[str, list[tuple[models.Field, type | None]]]] = {}
+# Fields whose value goes to the driver as it is when it has this exact type (their pre_save reads the attribute
+# and get_db_prep_save returns a str, int or bool unchanged); any other field or value takes Django's path.
+_PLAIN = {models.CharField: str, models.TextField: str, models.BooleanField: bool, models.IntegerField: int,
+          models.BigIntegerField: int, models.SmallIntegerField: int, models.PositiveIntegerField: int,
+          models.PositiveSmallIntegerField: int, models.AutoField: int, models.BigAutoField: int}
 
 
-def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, list[models.Field]]:
+def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, list[tuple[models.Field, type | None]]]:
     statement = _insert_statements.get((model, vendor))
     if statement is None:
         meta, quote = model._meta, connection.ops.quote_name
@@ -82,7 +91,8 @@ def _insert_statement(model: type[models.Model], vendor: str) -> tuple[str, list
                f"VALUES ({', '.join(['%s'] * len(fields))})")
         if connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {quote(meta.pk.column)}"
-        statement = _insert_statements[(model, vendor)] = (sql, fields)
+        plain = [_PLAIN.get(type(field.target_field if field.is_relation else field)) for field in fields]
+        statement = _insert_statements[(model, vendor)] = (sql, list(zip(fields, plain, strict=True)))
     return statement
 
 

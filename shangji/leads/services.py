@@ -7,6 +7,7 @@ notification and robot/e-mail deliveries are written in the same commit, so the 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import secrets
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from shangji.core.customfields import custom_fields_for, custom_values_apply
@@ -158,14 +160,22 @@ class LeadInput:
 
 
 def _choice_value(raw: str, choices) -> str | None:
-    """Accept a stored value or its Chinese label ("50–100万" or "50-100")."""
+    """Accept a stored value or its label in the active language ("50–100万", also typed "50-100万")."""
     text = clean_text(raw)
     if not text:
         return ""
+    accepted = _accepted_choices(choices, get_language())
+    return accepted.get(text, accepted.get(text.replace("-", "–")))
+
+
+@functools.cache
+def _accepted_choices(choices, language: str | None) -> dict[str, str]:
+    """Value and label → value (labels are translated: read once per language, not at every public submission)."""
+    accepted: dict[str, str] = {}
     for value, label in choices.choices:
-        if text in (value, str(label)) or text.replace("-", "–") == str(label):
-            return value
-    return None
+        accepted.setdefault(value, value)
+        accepted.setdefault(str(label), value)
+    return accepted
 
 
 def _location(city_text: str) -> tuple[OrgUnit | None, OrgUnit | None]:

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from shangji.customers.models import Industry
 from shangji.leads.choices import LeadStatus, Source
 from shangji.leads.models import LeadAssignment
-from shangji.leads.services import LeadInput, campaign_create, lead_capture
+from shangji.leads.services import LeadInput, campaign_create, lead_capture, lead_values
 from shangji.notify.models import Notification
 from shangji.org.models import SalesProfile, Territory
 
@@ -112,3 +112,17 @@ def test_a_deferred_lead_is_processed_once_even_when_its_task_is_lost(actors, ca
     lead.refresh_from_db()
     assert lead.status == LeadStatus.ASSIGNED and lead.score is not None
     assert LeadAssignment.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("typed", "stored"), [("50-100", "50-100"), ("50–100万", "50-100"), ("50-100万", "50-100"),
+                                               ("100万以上", "gt100"), ("", "")])
+def test_a_budget_is_taken_by_its_value_or_its_label(typed, stored):
+    assert lead_values(LeadInput(name="黄先生", phone="13800138000", budget=typed))["budget"] == stored
+
+
+@pytest.mark.django_db
+def test_an_unknown_budget_names_the_choices():
+    with pytest.raises(ValidationError) as error:
+        lead_values(LeadInput(name="黄先生", phone="13800138000", budget="很多"))
+    assert error.value.message_dict["budget"] == ["预算请选择：10万以下、10–50万、50–100万、100万以上。"]
