@@ -335,21 +335,21 @@ class _Held:
 
     def __init__(self):
         self.starts: list[_Start] = []
-        self.pending: dict[str, Rule] = {}  # key of a held timer still pending → its rule
-        self.targets: dict[tuple[str, int], list[Timer]] = {}
+        self.pending: set[str] = set()  # keys of the held timers still pending
+        self.targets: dict[tuple[str, int], list[tuple[Timer, Rule]]] = {}
 
     def add(self, start: _Start) -> None:
         self.starts.append(start)
         for timer, run in zip(start.timers, start.runs, strict=True):
-            self.pending[timer.key] = run.rule
-            self.targets.setdefault((timer.entity, timer.entity_id), []).append(timer)
+            self.pending.add(timer.key)
+            self.targets.setdefault((timer.entity, timer.entity_id), []).append((timer, run.rule))
 
     def cancel(self, timer: Timer, note: str) -> None:
         timer.status, timer.finished_at, timer.note = TimerStatus.CANCELLED, timezone.now(), note
-        self.pending.pop(timer.key, None)
+        self.pending.discard(timer.key)
 
     def flush(self) -> None:
-        starts, self.starts, self.pending, self.targets = self.starts, [], {}, {}
+        starts, self.starts, self.pending, self.targets = self.starts, [], set(), {}
         if starts:
             _write_clocks(starts)
 
@@ -363,9 +363,11 @@ def _held() -> _Held | None:
     return held
 
 
-def _held_clocks(entity: str, entity_id: int) -> list[Timer]:
+def _held_clocks(entity: str, entity_id: int) -> list[tuple[Timer, Rule]]:
+    """The record's held clocks still pending, with their rules."""
     held = _held()
-    return [timer for timer in held.targets.get((entity, entity_id), ()) if timer.key in held.pending] if held else []
+    return [(timer, rule) for timer, rule in held.targets.get((entity, entity_id), ())
+            if timer.status == TimerStatus.PENDING] if held else []
 
 
 def _write_clocks(starts: list[_Start]) -> None:
@@ -397,11 +399,11 @@ def _write_starts(starts: list[_Start]) -> None:
                        if timer.status == TimerStatus.PENDING)
 
 
-def _recheck_held(ctx: Context, timers: list[Timer]) -> None:
+def _recheck_held(ctx: Context, clocks: list[tuple[Timer, Rule]]) -> None:
     """_recheck_clocks for the clocks this batch started and still holds."""
     held = _held()
-    for timer in timers:
-        if not _still_holds(held.pending[timer.key], ctx):
+    for timer, rule in clocks:
+        if not _still_holds(rule, ctx):
             held.cancel(timer, _("计时条件已不成立"))
 
 

@@ -102,3 +102,32 @@ def test_a_batch_delivered_again_starts_no_clock_twice(actors, deal):
     for record in (deal, other):
         assert clocks("proposal-escalation", record) == [(TimerStatus.PENDING, "")]
     assert RuleRun.objects.filter(rule__key="proposal-escalation", outcome=RunOutcome.TIMER_STARTED).count() == 2
+
+
+def test_a_held_clock_cancelled_and_started_again_is_rechecked_as_the_new_one_only(actors, deal):
+    from django.utils import timezone
+
+    from shangji.automation import engine
+    from shangji.automation.catalog import fields_for
+    from shangji.automation.conditions import Context
+
+    rule = Rule.objects.get(key="proposal-escalation")  # its clock holds while the deal is at 方案提交
+
+    def start() -> Timer:
+        timer = Timer(kind="rule", key=f"rule:{rule.pk}:opportunity:{deal.pk}", entity="opportunity",
+                      entity_id=deal.pk, due_at=timezone.now(), created_at=timezone.now(), payload={"rule": rule.pk})
+        engine._held().add(engine._Start([timer], [RuleRun(rule=rule)], none_pending=False))
+        return timer
+
+    token = events._batch_memo.set({events._EVENTS: [], events._AT_END: {}})  # as inside a dispatch batch
+    try:
+        first = start()
+        engine._held().cancel(first, "计时条件已不成立")
+        second = start()
+        assert engine._held_clocks("opportunity", deal.pk) == [(second, rule)]
+        ctx = Context(entity="opportunity", record=deal, catalog=fields_for("opportunity"))  # at 需求确认
+        engine._recheck_held(ctx, engine._held_clocks("opportunity", deal.pk))
+        assert (second.status, second.note) == (TimerStatus.CANCELLED, "计时条件已不成立")
+        assert engine._held().pending == set()
+    finally:
+        events._batch_memo.reset(token)
