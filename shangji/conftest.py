@@ -230,6 +230,22 @@ def stage(name: str):
     return Stage.objects.get(name=name)
 
 
+def move_deal(deal, stage_name: str, actor: User):
+    """Move a deal to the named stage as its page does (with the deal's current version)."""
+    from shangji.pipeline.services import opportunity_move
+
+    deal.refresh_from_db()
+    return opportunity_move(opportunity=deal, to_stage=stage(stage_name), actor=actor, version=deal.version)
+
+
+def drain_events() -> None:
+    """Deliver every pending event, including those the handlers emit, as the worker's dispatch task does."""
+    from shangji.core.events import dispatch_pending
+
+    while dispatch_pending():
+        pass
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Browser journeys: Playwright driving Debian's chromium (never a browser download).
 

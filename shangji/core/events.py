@@ -129,14 +129,10 @@ def batch_memo(key: str, load: Callable[[], T]) -> T:
     return memo[key]
 
 
-def batch_at_end(key: str, finish: Callable[[], None]) -> bool:
+def batch_at_end(key: str, finish: Callable[[], None]) -> None:
     """Run `finish` once when the running dispatch batch has handled its events, before they are marked delivered
-    (a handler writes what it gathered for the whole batch in one go). False outside a batch: write now."""
-    memo = _batch_memo.get()
-    if memo is None:
-        return False
-    memo[_AT_END].setdefault(key, finish)
-    return True
+    (a handler writes what it gathered for the whole batch in one go). Call it only inside a batch."""
+    _batch_memo.get()[_AT_END].setdefault(key, finish)
 
 
 def dispatch_all(*, lock: Callable[[], contextlib.AbstractContextManager], batch: int = 500) -> int:

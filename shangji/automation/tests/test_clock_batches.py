@@ -9,31 +9,21 @@ from django.test.utils import CaptureQueriesContext
 from shangji.automation.choices import RunOutcome, StartEvent, Trigger
 from shangji.automation.models import Rule, RuleRun
 from shangji.automation.services import RuleSpec, rule_create
-from shangji.conftest import make_opportunity, stage
+from shangji.conftest import drain_events, make_opportunity, move_deal
 from shangji.core import events
 from shangji.core.models import Event, Timer, TimerStatus
-from shangji.pipeline.services import opportunity_move, opportunity_update
+from shangji.pipeline.services import opportunity_update
 
 pytestmark = pytest.mark.django_db
 
 
-def drain() -> None:
-    while events.dispatch_pending():
-        pass
-
-
-def move(deal, stage_name, actor):
-    deal.refresh_from_db()
-    return opportunity_move(opportunity=deal, to_stage=stage(stage_name), actor=actor, version=deal.version)
-
-
-def clocks(rule_key: str, deal) -> list[tuple[str, str]]:
-    return _clocks(Rule.objects.get(key=rule_key), deal)
-
-
-def _clocks(rule, deal) -> list[tuple[str, str]]:
+def clocks(rule, deal) -> list[tuple[str, str]]:
     return list(Timer.objects.filter(key=f"rule:{rule.pk}:opportunity:{deal.pk}").order_by("id")
                 .values_list("status", "note"))
+
+
+def escalation() -> Rule:
+    return Rule.objects.get(key="proposal-escalation")
 
 
 def _clock_rule(actors, start_conditions=None):
@@ -45,24 +35,17 @@ def _clock_rule(actors, start_conditions=None):
                        actor=actors.sales_ops)
 
 
-@pytest.fixture
-def deal(actors, no_gates):
-    deal = make_opportunity(actors.rep, name="华东 MES 二期", amount="30000.00", stage="需求确认")
-    drain()
-    return deal
-
-
 def test_the_clocks_of_a_whole_batch_are_written_in_one_insert(actors, no_gates):
     deals = [make_opportunity(actors.rep, name=f"批量商机{n}", amount="30000.00", stage="需求确认") for n in range(4)]
-    drain()
+    drain_events()
     for deal in deals:
-        move(deal, "方案提交", actors.rep)
+        move_deal(deal, "方案提交", actors.rep)
     with CaptureQueriesContext(connection) as queries:
         events.dispatch_pending()
     inserts = [query for query in queries.captured_queries if query["sql"].startswith('INSERT INTO "core_timer"')]
     assert len(inserts) == 1
     for deal in deals:
-        assert clocks("proposal-escalation", deal) == [(TimerStatus.PENDING, "")]
+        assert clocks(escalation(), deal) == [(TimerStatus.PENDING, "")]
     assert RuleRun.objects.filter(rule__key="proposal-escalation", outcome=RunOutcome.TIMER_STARTED).count() == 4
 
 
@@ -79,7 +62,7 @@ def test_a_clock_whose_condition_stops_holding_later_in_the_batch_is_written_can
     # One batch: the first update starts the clock (the description is empty) and the second rule fills the
     # description, so at the second update the clock's condition no longer holds.
     events.dispatch_pending()
-    assert _clocks(clock, deal) == [(TimerStatus.CANCELLED, "计时条件已不成立")]
+    assert clocks(clock, deal) == [(TimerStatus.CANCELLED, "计时条件已不成立")]
 
 
 def test_a_clock_restarted_within_the_batch_leaves_the_first_cancelled_as_restarted(actors, deal):
@@ -88,19 +71,19 @@ def test_a_clock_restarted_within_the_batch_leaves_the_first_cancelled_as_restar
     deal.refresh_from_db()
     opportunity_update(opportunity=deal, actor=actors.rep, name="华东 MES 二期（二改）")
     events.dispatch_pending()
-    assert _clocks(rule, deal) == [(TimerStatus.CANCELLED, "重新计时"), (TimerStatus.PENDING, "")]
+    assert clocks(rule, deal) == [(TimerStatus.CANCELLED, "重新计时"), (TimerStatus.PENDING, "")]
     assert RuleRun.objects.filter(rule=rule, outcome=RunOutcome.TIMER_STARTED).count() == 2
 
 
 def test_a_batch_delivered_again_starts_no_clock_twice(actors, deal):
-    move(deal, "方案提交", actors.rep)
+    move_deal(deal, "方案提交", actors.rep)
     other = make_opportunity(actors.rep, name="苏州 WMS", amount="30000.00", stage="需求确认")
-    move(other, "方案提交", actors.rep)
-    drain()
+    move_deal(other, "方案提交", actors.rep)
+    drain_events()
     Event.objects.update(dispatched_at=None)  # as if the worker died before marking them
-    drain()
+    drain_events()
     for record in (deal, other):
-        assert clocks("proposal-escalation", record) == [(TimerStatus.PENDING, "")]
+        assert clocks(escalation(), record) == [(TimerStatus.PENDING, "")]
     assert RuleRun.objects.filter(rule__key="proposal-escalation", outcome=RunOutcome.TIMER_STARTED).count() == 2
 
 

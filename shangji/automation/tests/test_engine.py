@@ -10,44 +10,27 @@ from django.utils import timezone
 from shangji.automation.choices import RunOutcome, Trigger
 from shangji.automation.models import Rule, RuleRun
 from shangji.automation.services import RuleSpec, rule_create
-from shangji.conftest import make_opportunity, stage
+from shangji.conftest import drain_events, make_opportunity, move_deal
 from shangji.core import events
 from shangji.core.models import CustomField, Event, Timer, TimerStatus
 from shangji.core.services import setting_update
 from shangji.core.timers import timers_fire_due
 from shangji.customers.services import interaction_record
 from shangji.notify.models import Notification
-from shangji.pipeline.services import opportunity_move, opportunity_update
+from shangji.pipeline.services import opportunity_update
 from shangji.todos.models import Task
 from shangji.todos.services import task_complete
 
 pytestmark = pytest.mark.django_db
 
 
-def drain() -> None:
-    while events.dispatch_pending():
-        pass
-
-
-def move(deal, stage_name, actor):
-    deal.refresh_from_db()
-    return opportunity_move(opportunity=deal, to_stage=stage(stage_name), actor=actor, version=deal.version)
-
-
 def inbox(user) -> list[str]:
     return list(Notification.objects.filter(recipient=user).values_list("title", flat=True))
 
 
-@pytest.fixture
-def deal(actors, no_gates):
-    deal = make_opportunity(actors.rep, name="华东 MES 二期", amount="30000.00", stage="需求确认")
-    drain()
-    return deal
-
-
 def test_moving_a_deal_to_proposal_notifies_presales_and_creates_their_review_to_do(actors, deal):
-    move(deal, "方案提交", actors.rep)
-    drain()
+    move_deal(deal, "方案提交", actors.rep)
+    drain_events()
     assert "商机“华东 MES 二期”已进入方案提交，请评审方案" in inbox(actors.presales)
     task = Task.objects.get(assignee=actors.presales, entity="opportunity", entity_id=deal.pk)
     assert task.title == "评审方案：华东 MES 二期"
@@ -60,17 +43,17 @@ def test_moving_a_deal_to_proposal_notifies_presales_and_creates_their_review_to
 
 
 def test_an_event_delivered_twice_runs_each_rule_once(actors, deal):
-    move(deal, "方案提交", actors.rep)
-    drain()
+    move_deal(deal, "方案提交", actors.rep)
+    drain_events()
     Event.objects.update(dispatched_at=None)  # as if the worker died before marking them
-    drain()
+    drain_events()
     assert Task.objects.filter(assignee=actors.presales).count() == 1
     assert inbox(actors.presales).count("商机“华东 MES 二期”已进入方案提交，请评审方案") == 1
 
 
 def test_an_unhandled_review_escalates_to_the_department_head_after_the_configured_hours(actors, deal):
-    move(deal, "方案提交", actors.rep)
-    drain()
+    move_deal(deal, "方案提交", actors.rep)
+    drain_events()
     timer = Timer.objects.get(key__startswith=f"rule:{Rule.objects.get(key='proposal-escalation').pk}:")
     assert timer.status == TimerStatus.PENDING
     with time_machine.travel(timezone.now() + timedelta(hours=71)):
@@ -83,10 +66,10 @@ def test_an_unhandled_review_escalates_to_the_department_head_after_the_configur
 
 
 def test_a_handled_review_does_not_escalate(actors, deal):
-    move(deal, "方案提交", actors.rep)
-    drain()
+    move_deal(deal, "方案提交", actors.rep)
+    drain_events()
     task_complete(task=Task.objects.get(assignee=actors.presales), actor=actors.presales)
-    drain()
+    drain_events()
     with time_machine.travel(timezone.now() + timedelta(hours=73)):
         timers_fire_due()
     assert not any("超时" in title for title in inbox(actors.team_lead))
@@ -97,29 +80,29 @@ def test_a_handled_review_does_not_escalate(actors, deal):
 
 def test_leaving_the_stage_cancels_the_clock_and_the_delay_is_a_setting(actors, deal):
     setting_update(key="automation.proposal_escalation_hours", raw_value="5", actor=actors.sales_ops)
-    move(deal, "方案提交", actors.rep)
-    drain()
+    move_deal(deal, "方案提交", actors.rep)
+    drain_events()
     rule = Rule.objects.get(key="proposal-escalation")
     timer = Timer.objects.get(key__startswith=f"rule:{rule.pk}:", status=TimerStatus.PENDING)
     assert timedelta(hours=4) < timer.due_at - timezone.now() <= timedelta(hours=5)
-    move(deal, "谈判", actors.rep)
-    drain()
+    move_deal(deal, "谈判", actors.rep)
+    drain_events()
     timer.refresh_from_db()
     assert timer.status == TimerStatus.CANCELLED
     assert timer.note == "计时条件已不成立"
 
 
 def test_the_feedback_reminder_goes_to_the_owner_only_when_no_feedback_was_recorded(actors, deal):
-    move(deal, "方案提交", actors.rep)
-    drain()
+    move_deal(deal, "方案提交", actors.rep)
+    drain_events()
     with time_machine.travel(timezone.now() + timedelta(hours=49)):
         timers_fire_due()
     assert "请记录客户对方案的反馈：华东 MES 二期" in inbox(actors.rep)
 
     other = make_opportunity(actors.teammate, name="苏州 WMS", stage="需求确认", amount="30000")
-    move(other, "方案提交", actors.teammate)
+    move_deal(other, "方案提交", actors.teammate)
     interaction_record(customer=other.customer, actor=actors.teammate, kind="feedback", summary="客户认可方案")
-    drain()
+    drain_events()
     with time_machine.travel(timezone.now() + timedelta(hours=49)):
         timers_fire_due()
     assert "请记录客户对方案的反馈：苏州 WMS" not in inbox(actors.teammate)
@@ -127,23 +110,23 @@ def test_the_feedback_reminder_goes_to_the_owner_only_when_no_feedback_was_recor
 
 def test_a_big_customized_deal_pushes_collaboration_to_presales_and_the_owner_once(actors, deal):
     opportunity_update(opportunity=deal, actor=actors.rep, amount="80000")
-    drain()
+    drain_events()
     assert not Task.objects.filter(title__startswith="技术协同").exists()  # no customization request yet
     deal.refresh_from_db()
     opportunity_update(opportunity=deal, actor=actors.rep, custom={"customization": True})
-    drain()
+    drain_events()
     assert Task.objects.get(title="技术协同：华东 MES 二期").assignee == actors.presales
     assert Task.objects.get(title="方案协同：华东 MES 二期").assignee == actors.rep
     deal.refresh_from_db()
     opportunity_update(opportunity=deal, actor=actors.rep, amount="90000")  # still true: does not fire again
-    drain()
+    drain_events()
     assert Task.objects.filter(title="技术协同：华东 MES 二期").count() == 1
 
 
 def test_a_big_deal_without_progress_warns_the_owner_and_the_manager(actors):
     make_opportunity(actors.rep, name="宁波 ERP", amount="200000", stage="接触")
     make_opportunity(actors.rep, name="小单", amount="20000", stage="接触")
-    drain()
+    drain_events()
     with time_machine.travel(timezone.now() + timedelta(days=31)):
         timers_fire_due()
     assert "商机停滞预警：宁波 ERP" in inbox(actors.rep)
@@ -160,7 +143,7 @@ def test_rules_that_trigger_each_other_are_stopped_and_the_loop_is_logged(actors
     first = _rule(actors, "甲改说明", [{"type": "set_field", "field": "description", "value": "甲"}])
     second = _rule(actors, "乙改说明", [{"type": "set_field", "field": "description", "value": "乙"}])
     opportunity_update(opportunity=deal, actor=actors.rep, name="华东 MES 二期（改）")
-    drain()
+    drain_events()
     stopped = RuleRun.objects.filter(outcome=RunOutcome.LOOP_STOPPED)
     assert stopped.exists()
     assert "检测到规则循环，已停止" in stopped.first().error
@@ -175,7 +158,7 @@ def test_a_rule_on_a_deleted_field_is_disabled_and_its_author_told(actors, deal)
     field.is_active = False
     field.save()
     opportunity_update(opportunity=deal, actor=actors.rep, name="新名字")
-    drain()
+    drain_events()
     rule.refresh_from_db()
     assert not rule.is_enabled
     assert rule.disabled_reason == "条件引用的字段“custom.budget_source”不存在或已停用。"
@@ -186,7 +169,7 @@ def test_a_rule_on_a_deleted_field_is_disabled_and_its_author_told(actors, deal)
 def test_a_failing_action_is_rolled_back_logged_and_its_rule_disabled(actors, deal):
     rule = _rule(actors, "金额改成负数", [{"type": "set_field", "field": "amount", "value": "-5"}])
     opportunity_update(opportunity=deal, actor=actors.rep, name="新名字")
-    drain()
+    drain_events()
     deal.refresh_from_db()
     assert deal.amount > 0
     run = RuleRun.objects.get(rule=rule)
@@ -206,7 +189,7 @@ def test_a_customer_rule_reassigns_through_the_customer_service_and_the_audit_sh
                 actor=actors.sales_ops)
     vip = make_customer(actors.rep, name="杭州海康精工有限公司", grade="A")
     plain = make_customer(actors.rep, name="宁波普通贸易有限公司", grade="C")
-    drain()
+    drain_events()
     vip.refresh_from_db()
     plain.refresh_from_db()
     assert vip.owner == actors.team_lead and plain.owner == actors.rep
@@ -225,11 +208,11 @@ def test_a_freeze_action_blocks_moves_and_edits_with_its_reason(actors, deal):
     rule_create(spec=RuleSpec(name="大额改价冻结", entity="opportunity", trigger=Trigger.CONDITION_TRUE,
                               conditions=over, actions=freeze), actor=actors.sales_ops)
     opportunity_update(opportunity=deal, actor=actors.rep, amount="2000000")
-    drain()
+    drain_events()
     assert active_freeze(entity="opportunity", entity_id=deal.pk, action="move").reason == \
         "华东 MES 二期 金额超过 100 万待审批"
     with pytest.raises(ValidationError, match="冻结"):
-        move(deal, "方案提交", actors.rep)
+        move_deal(deal, "方案提交", actors.rep)
     deal.refresh_from_db()
     with pytest.raises(ValidationError, match="冻结"):
         opportunity_update(opportunity=deal, actor=actors.rep, name="改名")

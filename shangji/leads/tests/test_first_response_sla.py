@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from shangji.automation.models import RuleRun
-from shangji.core import events
+from shangji.conftest import drain_events
 from shangji.core.models import Timer, TimerStatus
 from shangji.core.services import setting_update
 from shangji.core.timers import timers_fire_due
@@ -21,11 +21,6 @@ from shangji.notify.models import Notification
 from shangji.org.models import Territory
 
 START = dt.datetime(2026, 11, 17, 2, 0, tzinfo=dt.UTC)  # Tuesday 10:00 in Shanghai
-
-
-def drain() -> None:
-    while events.dispatch_pending():
-        pass
 
 
 def titles(user) -> list[str]:
@@ -39,7 +34,7 @@ def lead(actors):
     with time_machine.travel(START, tick=False):
         lead, _ = lead_capture(source=Source.FORM, campaign=campaign,
                                data=LeadInput(name="黄先生", company="上海精工", phone="13800138000", city="上海"))
-        drain()
+        drain_events()
     return lead
 
 
@@ -61,7 +56,7 @@ def test_no_contact_reminds_then_escalates_then_reassigns(actors, lead):
     assert any(t.startswith("线索超时未联系：黄先生") for t in titles(actors.team_lead))
     with at(61):
         timers_fire_due()
-        drain()
+        drain_events()
     lead.refresh_from_db()
     assert lead.owner == other and lead.status == LeadStatus.ASSIGNED
     assert LeadAssignment.objects.filter(lead=lead, kind=AssignmentKind.SLA, to_owner=other).exists()
@@ -74,7 +69,7 @@ def test_no_contact_reminds_then_escalates_then_reassigns(actors, lead):
 def test_the_first_contact_stops_every_clock_and_records_the_time(actors, lead):
     with at(9):
         lead_touch(lead=lead, actor=lead.owner, kind="call", note="已电话沟通需求")
-        drain()
+        drain_events()
     assert not Timer.objects.filter(entity="lead", entity_id=lead.pk, status=TimerStatus.PENDING).exists()
     with at(120):
         timers_fire_due()
@@ -88,7 +83,7 @@ def test_the_delays_are_settings(actors, lead):
     with time_machine.travel(START + timedelta(minutes=1), tick=False):
         other, _ = lead_capture(source=Source.FORM, campaign=lead.campaign,
                                 data=LeadInput(name="周女士", phone="13900139000", city="上海"))
-        drain()
+        drain_events()
     with at(7):
         timers_fire_due()
     assert "请尽快联系线索：周女士" in titles(other.owner)

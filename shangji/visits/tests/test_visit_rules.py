@@ -16,8 +16,7 @@ from shangji.automation.engine import rule_dry_run
 from shangji.automation.models import Rule, RuleRun
 from shangji.automation.selectors import builder_catalog
 from shangji.automation.services import rule_disable, rule_validate, spec_of
-from shangji.conftest import make_customer, signed_in
-from shangji.core import events
+from shangji.conftest import drain_events, make_customer, signed_in
 from shangji.core.services import setting_update
 from shangji.notify.models import Notification
 from shangji.todos.models import Task
@@ -26,11 +25,6 @@ from shangji.visits.defaults import RULE_KEYS, install_rules
 pytestmark = pytest.mark.django_db
 RISKY_NOTES = "门店缺货两周，客户投诉"  # 缺货 (stock_out) and 投诉 (complaint): both high risk in DEFAULT_RULES
 CALM_NOTES = "客户反馈新品卖得好，下月准备加单"  # only opportunities (selling_well, new_demand)
-
-
-def drain() -> None:
-    while events.dispatch_pending():
-        pass
 
 
 def visit_payload(customer, notes: str, **fields) -> dict:
@@ -72,7 +66,7 @@ def rule_notices(rule):
 def test_a_visit_noting_stock_out_and_a_complaint_gives_the_rep_a_to_do_and_tells_the_manager(actors, api, customer,
                                                                                             rule):
     result = sync(api, actors.rep, visit_payload(customer, RISKY_NOTES))
-    drain()
+    drain_events()
     task = rule_tasks(rule).get()
     assert task.assignee == actors.rep
     assert task.title == "处理缺货、投诉：上海联华超市曹杨店"
@@ -92,14 +86,14 @@ def test_a_visit_noting_stock_out_and_a_complaint_gives_the_rep_a_to_do_and_tell
 def test_the_to_do_is_due_within_the_hours_sales_ops_set(actors, api, customer, rule):
     setting_update(key="visits.high_risk_todo_hours", raw_value="8", actor=actors.sales_ops)
     sync(api, actors.rep, visit_payload(customer, RISKY_NOTES))
-    drain()
+    drain_events()
     task = rule_tasks(rule).get()
     assert abs((task.due_at - (timezone.now() + timedelta(hours=8))).total_seconds()) < 120
 
 
 def test_a_visit_without_a_high_risk_signal_creates_nothing(actors, api, customer, rule):
     result = sync(api, actors.rep, visit_payload(customer, CALM_NOTES))
-    drain()
+    drain_events()
     assert not rule_tasks(rule).exists() and not rule_notices(rule).exists()
     assert not Task.objects.filter(assignee=actors.rep).exists()
     assert not Notification.objects.filter(recipient=actors.team_lead).exists()
@@ -109,27 +103,27 @@ def test_a_visit_without_a_high_risk_signal_creates_nothing(actors, api, custome
 def test_a_planned_visit_is_not_a_record_and_fires_nothing_until_it_is_recorded(actors, api, customer, rule):
     payload = visit_payload(customer, RISKY_NOTES, status="planned", planned_on=timezone.localdate().isoformat())
     planned = sync(api, actors.rep, payload)
-    drain()
+    drain_events()
     assert not rule_tasks(rule).exists()
     sync(api, actors.rep, {**payload, "status": "recorded", "version": planned["version"]})
-    drain()
+    drain_events()
     assert rule_tasks(rule).count() == 1 and rule_notices(rule).count() == 1
 
 
 def test_editing_a_risky_visit_does_not_fire_again_but_an_edit_that_adds_the_risk_does(actors, api, customer, rule):
     risky = visit_payload(customer, RISKY_NOTES)
     first = sync(api, actors.rep, risky)
-    drain()
+    drain_events()
     sync(api, actors.rep, {**risky, "committed_action": "周五前送两箱样品并约店长复盘", "version": first["version"]})
-    drain()
+    drain_events()
     assert rule_tasks(rule).count() == 1  # the condition held before the edit: it did not "become" true
 
     calm = visit_payload(customer, CALM_NOTES)
     second = sync(api, actors.rep, calm)
-    drain()
+    drain_events()
     assert rule_tasks(rule).count() == 1
     sync(api, actors.rep, {**calm, "notes": CALM_NOTES + "；但是隔壁门店出现竞品进场", "version": second["version"]})
-    drain()
+    drain_events()
     assert rule_tasks(rule).count() == 2
     assert rule_tasks(rule).order_by("-id").first().title == "处理竞品进场：上海联华超市曹杨店"
 
@@ -137,7 +131,7 @@ def test_editing_a_risky_visit_does_not_fire_again_but_an_edit_that_adds_the_ris
 def test_switching_the_rule_off_stops_it(actors, api, customer, rule):
     rule_disable(rule=rule, actor=actors.sales_ops, reason="测试")
     sync(api, actors.rep, visit_payload(customer, RISKY_NOTES))
-    drain()
+    drain_events()
     assert not rule_tasks(rule).exists() and not rule_notices(rule).exists()
     assert not RuleRun.objects.filter(rule=rule).exists()
 
