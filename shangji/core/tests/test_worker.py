@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.management import call_command
 
@@ -12,10 +14,34 @@ def test_the_worker_command_runs_huey_with_the_scheduler_unless_told_not_to(monk
     seen = {}
     monkeypatch.setattr("shangji.core.management.commands.worker.call_command",
                         lambda name, **options: seen.update(name=name, **options))
+    monkeypatch.setattr("shangji.core.management.commands.worker.lower_priority",
+                        lambda nice: seen.update(nice=nice))
     call_command("worker")
-    assert seen == {"name": "run_huey", "periodic": True}
+    assert seen == {"name": "run_huey", "periodic": True, "nice": 10}
+    monkeypatch.setenv("SHANGJI_WORKER_NICE", "0")
     call_command("worker", "--no-periodic")
-    assert seen["periodic"] is False
+    assert seen["periodic"] is False and seen["nice"] == 0
+
+
+@pytest.mark.parametrize("own_session", [True, False])
+def test_the_worker_yields_the_cpu_to_its_own_session_only_when_it_leads_it(own_session, tmp_path):
+    """Niceness always; the autogroup weight (Linux) only of a session the worker leads, never of the shell's
+    session that a web server started from the same terminal shares."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not Path("/proc/self/autogroup").exists():
+        pytest.skip("no autogroup scheduling on this kernel")
+    probe = ("import json, os; from pathlib import Path; "
+             "from shangji.core.management.commands.worker import lower_priority; "
+             "lower_priority(7); print(json.dumps([os.nice(0), Path('/proc/self/autogroup').read_text()]))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                          start_new_session=own_session)
+    nice, autogroup = json.loads(done.stdout)
+    assert nice == min(19, os.nice(0) + 7)
+    assert autogroup.strip().endswith(" nice 7") is own_session
 
 
 def test_outbox_events_are_delivered_in_order_once_and_a_failing_handler_is_retried(actors, monkeypatch):
