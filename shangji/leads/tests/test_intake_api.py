@@ -115,13 +115,18 @@ def test_a_body_over_16_kb_is_refused_with_413(actors, campaign):
     assert not Lead.objects.exists()
 
 
-def test_a_body_that_is_not_a_json_object_is_refused(actors, campaign):
+def test_a_body_that_is_not_a_json_object_or_not_json_at_all_is_refused(actors, campaign):
     client = APIClient()
     response = client.post(URL, "not json", content_type="application/json", HTTP_X_CAMPAIGN_KEY=campaign.intake_key)
     assert response.status_code == 400 and "JSON" in response.json()["detail"]
-    response = client.post(URL, json.dumps([1, 2]), content_type="application/json",
-                           HTTP_X_CAMPAIGN_KEY=campaign.intake_key)
-    assert response.status_code == 400
+    for body in (json.dumps([1, 2]), '{"name": NaN}', "[" * 5000 + "]" * 5000, b"\xff\xfe{}"):
+        response = client.post(URL, body, content_type="application/json", HTTP_X_CAMPAIGN_KEY=campaign.intake_key)
+        assert response.status_code == 400 and response.json()["code"] == "invalid_json"
+    response = client.post(URL, {"name": "黄先生"}, HTTP_X_CAMPAIGN_KEY=campaign.intake_key)  # a form post
+    assert response.status_code == 415 and "JSON" in response.json()["detail"]
+    response = client.get(URL, HTTP_X_CAMPAIGN_KEY=campaign.intake_key)
+    assert response.status_code == 405 and response["Allow"] == "POST" and "POST" in response.json()["detail"]
+    assert not Lead.objects.exists()
 
 
 def test_too_many_posts_from_one_ip_get_429(actors, campaign):
