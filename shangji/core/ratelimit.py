@@ -13,6 +13,7 @@ Counts older than a day are removed by the nightly housekeeping.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import threading
@@ -55,16 +56,48 @@ return counts
 
 
 class _Redis:
+    """The script runs on a connection of the calling thread's own (and process's: a forked child opens its own),
+    sent and read directly: redis-py's pool hand-out, health poll and retry wrapper cost more CPU than the script."""
+
     def __init__(self, url: str):
         import redis
 
         self.client = redis.Redis.from_url(url)
         self.prefix = f"{settings.HUEY['name']}:rate:"
-        self.script = self.client.register_script(_COUNT)  # EVALSHA, loaded again by redis-py if Redis lost it
+        self.sha = hashlib.sha1(_COUNT.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
+        self.local = threading.local()
 
     def count(self, buckets: list[str], start: int, window_seconds: int) -> dict[str, int]:
-        counts = self.script(keys=[f"{self.prefix}{bucket}:{start}" for bucket in buckets], args=[window_seconds * 2])
+        keys = [f"{self.prefix}{bucket}:{start}" for bucket in buckets]
+        counts = self._script(len(keys), *keys, window_seconds * 2)
         return dict(zip(buckets, counts, strict=True))
+
+    def _script(self, *args):
+        """EVALSHA on this thread's connection; a forgotten script is loaded again, a dropped connection opened
+        again (Redis restarted: both), each once."""
+        from redis.exceptions import ConnectionError, NoScriptError, TimeoutError
+
+        connection = self._connection()
+        for _attempt in range(2):
+            try:
+                return self._evalsha(connection, args)
+            except NoScriptError:
+                self.sha = self.client.script_load(_COUNT)
+            except (ConnectionError, TimeoutError):
+                connection.disconnect()
+        return self._evalsha(connection, args)
+
+    def _evalsha(self, connection, args):
+        connection.send_command("EVALSHA", self.sha, *args)
+        return connection.read_response()
+
+    def _connection(self):
+        connection = getattr(self.local, "connection", None)
+        if connection is None or self.local.pid != os.getpid():
+            pool = self.client.connection_pool
+            connection = self.local.connection = pool.connection_class(**pool.connection_kwargs)
+            self.local.pid = os.getpid()
+        return connection
 
     def purge(self, before: float) -> int:
         if before != float("inf"):

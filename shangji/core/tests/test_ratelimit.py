@@ -57,6 +57,12 @@ def _redis_store():
     return store
 
 
+def _client_id(store) -> int:
+    """The Redis client id of the connection this thread counts on."""
+    store.local.connection.send_command("CLIENT", "ID")
+    return store.local.connection.read_response()
+
+
 def test_the_redis_store_counts_each_bucket_in_one_call_and_lets_windows_expire():
     store = _redis_store()
     try:
@@ -66,5 +72,9 @@ def test_the_redis_store_counts_each_bucket_in_one_call_and_lets_windows_expire(
         assert 0 < store.client.ttl(f"{store.prefix}ip:1:60") <= 120
         store.client.script_flush()  # Redis restarted and forgot the script: it is loaded again
         assert store.count(["ip:1"], 60, 60) == {"ip:1": 4}
+        own = _client_id(store)
+        assert store.client.client_kill_filter(_id=own) == 1  # the connection dropped: counted on a new one
+        assert store.count(["ip:1"], 60, 60) == {"ip:1": 5}
+        assert _client_id(store) != own
     finally:
         store.purge(float("inf"))
