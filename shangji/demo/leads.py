@@ -18,6 +18,7 @@ from shangji.leads.score import scoring_model_train
 from shangji.leads.services import LeadInput, campaign_create, lead_capture, lead_touch
 from shangji.org.choices import Role
 from shangji.org.models import OrgUnit, SalesProfile, Territory, User
+from shangji.pipeline.models import Opportunity
 
 CAMPAIGNS = [("2026 上海国际工业博览会", Channel.EXHIBITION, "制造业",
               "扫码留下您的需求，展后 24 小时内专属顾问联系您。"),
@@ -112,8 +113,27 @@ def _history(rng: random.Random, campaigns: list[Campaign], industries: dict[str
                          converted_at=created + timedelta(days=rng.randint(3, 30)) if converted else None,
                          first_contact_at=assigned + timedelta(minutes=rng.choice([2, 5, 9, 14, 25, 45, 120, 600])),
                          created_at=created, updated_at=created, last_progress_at=created))
+    _link_conversions(rng, [lead for lead in rows if lead.converted_at])
     Lead.objects.bulk_create(rows, batch_size=500)
     return len(rows)
+
+
+def _link_conversions(rng: random.Random, converted: list[Lead]) -> None:
+    """Each converted lead becomes one of its rep's deals opened within a month after it arrived (its customer and
+    conversion time follow), so the report's last funnel step (赢单) reads real stages; a lead with no such deal
+    stays converted without one."""
+    deals: dict[int, list[Opportunity]] = {}
+    for deal in (Opportunity.objects.filter(owner_id__in={lead.owner_id for lead in converted})
+                 .only("pk", "owner_id", "customer_id", "created_at").order_by("created_at", "pk")):
+        deals.setdefault(deal.owner_id, []).append(deal)
+    taken: set[int] = set()
+    for lead in converted:
+        window = [deal for deal in deals.get(lead.owner_id, ()) if deal.pk not in taken
+                  and lead.created_at + timedelta(days=1) <= deal.created_at <= lead.created_at + timedelta(days=30)]
+        if window:
+            deal = rng.choice(window)
+            taken.add(deal.pk)
+            lead.opportunity_id, lead.customer_id, lead.converted_at = deal.pk, deal.customer_id, deal.created_at
 
 
 def _this_week(rng: random.Random, campaigns: list[Campaign], industries: dict[str, Industry], now: datetime) -> int:

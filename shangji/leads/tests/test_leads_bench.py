@@ -46,7 +46,7 @@ def migrated(tmp_path_factory):
 
 def test_every_lead_posted_to_the_intake_api_reaches_the_rep_s_robot_group_and_both_http_measures_report(migrated):
     lines = leads.run("smoke", DB, env=migrated("bench_smoke_http"),
-                      args=("--seconds", "1", "--rate", "50", "--drain", "30"), capture=True)
+                      args=("--seconds", "1", "--rate", "50", "--drain", "30", "--drain-burst", "120"), capture=True)
     scan, intake = lines
     assert scan["bench"] == "leads.scan_to_rep" and scan["db"] == DB
     assert scan["expected"] == 50 and scan["accepted"] == 50 and scan["http_errors"] == {}
@@ -57,6 +57,9 @@ def test_every_lead_posted_to_the_intake_api_reaches_the_rep_s_robot_group_and_b
     assert intake["http_errors"] == {} and intake["n"] > 0
     assert intake["value"] == pytest.approx(intake["n"] / intake["seconds"], rel=0.1)
     assert 0 < intake["p50_ms"] <= intake["p95_ms"]
+    # every accepted lead of the burst reached the robot; the whole path's rate counts the drain after it
+    assert intake["drained"] is True and 0 <= intake["waiting_at_end"] <= intake["n"]
+    assert intake["processed_per_s"] == pytest.approx(intake["n"] / (intake["seconds"] + intake["drain_s"]), rel=0.1)
 
 
 def test_scoring_through_lead_records_matches_the_direct_csv_figures_and_beats_the_baseline(migrated):

@@ -26,9 +26,9 @@ class Command(BaseCommand):
 
 def lower_priority(nice: int) -> None:
     """Background work yields the CPU to web requests when both want it: a burst of public submissions is accepted
-    at the web processes' full speed and processed right after (docs/adr/0004, addendum 4). The worker processes
-    inherit it. Under Linux's autogroup scheduling niceness only ranks the processes of one session, so a worker
-    that leads its own session (a service manager, `setsid`) lowers its session's weight as well."""
+    at the web processes' full speed and processed right after (ADR 0004, addendum 4). The worker processes inherit
+    it. Under Linux's autogroup scheduling niceness only ranks the processes of one session, so a worker that leads
+    its own session (a service manager, `setsid`) lowers its session's weight as well."""
     if nice <= 0:
         return
     os.nice(nice)
