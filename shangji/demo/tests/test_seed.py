@@ -251,3 +251,15 @@ def test_reps_get_to_dos_and_open_deals_get_the_clocks_of_the_shipped_time_rules
     proposal = Rule.objects.get(key="proposal-escalation")
     waiting = Opportunity.objects.filter(closed_at__isnull=True, owner__role=Role.REP, stage__name="方案提交").count()
     assert Timer.objects.filter(key__startswith=f"rule:{proposal.pk}:").count() == waiting
+
+
+def test_converted_history_leads_are_their_rep_s_deals_so_the_lead_funnel_reaches_won(seeded):
+    from shangji.leads.models import Lead
+
+    linked = Lead.objects.filter(opportunity__isnull=False)
+    assert linked.exists() and linked.filter(opportunity__stage__is_won=True).exists()
+    assert not linked.exclude(owner_id=F("opportunity__owner_id")).exists()
+    assert not linked.exclude(customer_id=F("opportunity__customer_id")).exists()
+    assert not linked.exclude(converted_at=F("opportunity__created_at")).exists()
+    assert not linked.exclude(converted_at__gt=F("created_at")).exists()
+    assert not linked.values("opportunity").annotate(n=Count("id")).filter(n__gt=1).exists()
