@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
+from django.utils import timezone
 
 from shangji.conftest import signed_in
 from shangji.customers.models import Industry
@@ -146,9 +147,17 @@ def test_a_manager_cannot_assign_to_someone_outside_their_scope(actors, leads):
     assert leads.queued.owner is None
 
 
+def a_working_morning_after(days: int) -> dt.datetime:
+    """WORKING_HOURS's weekday and hour (reps on shift), the first such day at least `days` days from now."""
+    moment = WORKING_HOURS
+    while moment < timezone.now() + dt.timedelta(days=days):
+        moment += dt.timedelta(weeks=1)
+    return moment
+
+
 def test_a_silent_lead_shows_in_the_pool_and_the_manager_recycles_it_to_someone_else(actors, leads):
-    lead_touch(lead=leads.mine, actor=actors.rep, kind="call", note="初次沟通")
-    with time_machine.travel(WORKING_HOURS + dt.timedelta(days=30), tick=False):
+    lead_touch(lead=leads.mine, actor=actors.rep, kind="call", note="初次沟通")  # now: the leads were captured now
+    with time_machine.travel(a_working_morning_after(days=30), tick=False):
         assert leads_mark_silent() == 1
         client = signed_in(actors.team_lead)
         pool = client.get("/leads/", {"queue": "silent"}).content.decode()
