@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from shangji.core.models import AuditEntry
 from shangji.customers.models import Industry
 from shangji.demo.org import CITIES, DemoOrg, team_names
 from shangji.leads.choices import Budget, Channel, LeadStatus, Source
@@ -30,6 +31,7 @@ NEEDS = ["想升级现有ERP系统，和MES对接，希望先试用", "仓储管
          "工厂设备联网和能耗监测，想做试点", "只是了解一下价格", "需要CRM管理销售团队，三十人左右", ""]
 PEOPLE = "王李张刘陈杨黄赵周吴徐孙马朱胡郭何林罗高"
 COMPANY_WORDS = ["精工", "恒瑞", "华信", "博远", "新能", "瑞丰", "中科", "海达", "金诚", "启航"]
+HISTORY_DAYS = 180  # closed leads of the last half year
 BUSINESS = {"制造业": "机械制造", "零售与连锁": "商贸", "医疗器械": "医疗器械", "物流": "供应链管理",
             "教育": "教育科技"}
 
@@ -45,6 +47,7 @@ def load_leads(*, org: DemoOrg, rng: random.Random, now: datetime) -> int:
     campaigns = [campaign_create(actor=marketing, name=name, channel=channel, industry=industries.get(industry),
                                  description=description, cost=Decimal(rng.choice([20000, 50000, 120000])))
                  for name, channel, industry, description in CAMPAIGNS]
+    _backdate(campaigns, now - timedelta(days=HISTORY_DAYS + 1))
     sequence = NurtureSequence.objects.create(name="低意向线索培育：白皮书 → 案例", channel="email", created_at=now)
     NurtureStep.objects.create(sequence=sequence, position=1, delay_days=0, subject="《制造业数字化白皮书》",
                                body="您好，附上我们整理的白皮书，供您参考。", content_url="https://example.com/whitepaper")
@@ -53,6 +56,15 @@ def load_leads(*, org: DemoOrg, rng: random.Random, now: datetime) -> int:
     closed = _history(rng, campaigns, industries, now)
     scoring_model_train(now=now)
     return closed + _this_week(rng, campaigns, industries, now)
+
+
+def _backdate(campaigns: list[Campaign], moment: datetime) -> None:
+    """The campaigns ran before the half year of leads they brought: created (and so recorded) then."""
+    ids = [campaign.pk for campaign in campaigns]
+    Campaign.objects.filter(pk__in=ids).update(created_at=moment, updated_at=moment)
+    AuditEntry.objects.filter(entity="campaign", entity_id__in=ids, action="created").update(at=moment)
+    for campaign in campaigns:
+        campaign.created_at = campaign.updated_at = moment
 
 
 def _territories(industries: dict[str, Industry]) -> None:
@@ -100,7 +112,7 @@ def _history(rng: random.Random, campaigns: list[Campaign], industries: dict[str
             + (0.15 if campaign.channel == Channel.REFERRAL else 0)
         converted = rng.random() < chance
         city = rng.choice(cities)
-        created = now - timedelta(days=180) + timedelta(hours=i * 4.5)
+        created = now - timedelta(days=HISTORY_DAYS) + timedelta(hours=i * 4.5)
         assigned = created + timedelta(minutes=rng.randint(0, 3))
         company = f"{rng.choice(COMPANY_WORDS)}{BUSINESS.get(industry, '科技')}有限公司"
         rows.append(Lead(name=_person(rng), company=company,

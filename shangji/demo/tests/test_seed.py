@@ -263,3 +263,5 @@ def test_converted_history_leads_are_their_rep_s_deals_so_the_lead_funnel_reache
     assert not linked.exclude(converted_at=F("opportunity__created_at")).exists()
     assert not linked.exclude(converted_at__gt=F("created_at")).exists()
     assert not linked.values("opportunity").annotate(n=Count("id")).filter(n__gt=1).exists()
+    # the campaigns were created before the half year of leads they brought
+    assert not Lead.objects.filter(created_at__lt=F("campaign__created_at")).exists()
