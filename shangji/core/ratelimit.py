@@ -13,7 +13,6 @@ Counts older than a day are removed by the nightly housekeeping.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import threading
@@ -64,7 +63,7 @@ class _Redis:
 
         self.client = redis.Redis.from_url(url)
         self.prefix = f"{settings.HUEY['name']}:rate:"
-        self.sha = hashlib.sha1(_COUNT.encode()).hexdigest()  # noqa: S324 (Redis names scripts so)
+        self.sha = self.client.register_script(_COUNT).sha  # computed locally; loaded on first NOSCRIPT
         self.local = threading.local()
 
     def count(self, buckets: list[str], start: int, window_seconds: int) -> dict[str, int]:
